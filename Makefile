@@ -1,0 +1,58 @@
+# Two commands matter: `make book` builds the website, `make test` runs every check.
+# Both set up .venv from requirements.txt first (Python 3.10+ and pip are all they need).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Kernels and configs from the virtual environment win over any in the user's home.
+export JUPYTER_PREFER_ENV_PATH := 1
+export MPLBACKEND := Agg
+# One BLAS thread: small problems run faster and timings are repeatable on 2 cores.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: help setup book test unit notebooks student site lint lab clean
+
+help:
+	@echo "make book   build the website into _build/html (executes every notebook)"
+	@echo "make test   lint, unit tests, notebooks under nbval, strict site build, browser checks"
+	@echo "make lab    JupyterLab with live ipywidgets sliders"
+	@echo "make student  write student notebooks (no solutions) into student/"
+	@echo "make clean  remove the build, the virtual environment and generated files"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (optlib)" >/dev/null
+	touch $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build
+	OPTLIB_STATIC=1 $(BIN)/jupyter-book build . -W -n --keep-going
+
+lint: $(STAMP)
+	$(BIN)/ruff check optlib tests tools
+
+unit: $(STAMP)
+	OPTLIB_CHECK_STRICT=1 $(BIN)/python -m pytest -m "not site" -v
+
+site: $(STAMP)
+	$(BIN)/python -m pytest -m site -v tests
+
+test: lint unit book site
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py book/*.ipynb --out student
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet jupyterlab==4.6.6
+	$(BIN)/jupyter lab book
+
+clean:
+	rm -rf _build student $(VENV) *.egg-info .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,30 @@
+"""optlib: the small numpy library behind the course "Optimization for Deep Learning".
+
+    import optlib as ol
+    f = ol.Quadratic([[2.0]])                       # f(x) = x²
+    traj = ol.run(ol.SGD(lr=0.2), f, x0=8.7, steps=20)
+    traj.xs, traj.values, traj.grad_norms, traj.diverged
+
+Modules, in the order the course introduces them: objectives, optimizers, loops, plotting,
+widgets (sliders and static explorers), check (exercise feedback), testing (finite differences).
+"""
+
+from . import check, plotting, testing, widgets
+from .loops import Trajectory, run
+from .objectives import Objective, Quadratic, random_rotation
+from .optimizers import SGD, Optimizer
+
+__all__ = [
+    "SGD",
+    "Objective",
+    "Optimizer",
+    "Quadratic",
+    "Trajectory",
+    "check",
+    "plotting",
+    "random_rotation",
+    "run",
+    "testing",
+    "widgets",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""Figures for trajectories: pure matplotlib, no widgets.
+
+Each plot class draws what does not move once (a function's graph, contour lines, axes) and then
+redraws only the moving parts with ``show(trajectory)``: the slider demos call ``show`` on every move,
+so reusing the artists keeps a redraw cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .loops import Trajectory
+
+# Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, vermillion, purple, sky, yellow).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
+GREY = "#7f7f7f"
+# The gid of artists that a slider update redraws; everything else is drawn once (see widgets).
+MOVING = "moving"
+
+
+def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 80) -> Figure:
+    """A constrained-layout figure detached from pyplot, so a notebook never shows it twice."""
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+class FunctionPlot1D:
+    """The graph of a 1-D objective with the iterates of a run on it."""
+
+    def __init__(self, ax, objective, xlim, ylim=None, color=PALETTE[0]):
+        grid = np.linspace(*xlim, 400)
+        curve = objective.value(grid[:, None])
+        ax.plot(grid, curve, color=GREY, lw=1.5)
+        ax.set(xlim=xlim, ylim=ylim or (min(curve.min(), 0) - 0.05 * np.ptp(curve), curve.max()),
+               xlabel="x", ylabel="f(x)")
+        (self.path,) = ax.plot([], [], "o-", color=color, ms=4, lw=1, alpha=0.9, gid=MOVING)
+        self.status = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
+                              gid=MOVING)
+
+    def show(self, traj: Trajectory, title: str = "") -> None:
+        self.path.set_data(traj.xs[:, 0], traj.values)
+        self.status.set_text(title)
+
+
+class ContourPlot:
+    """Contour lines of a 2-D objective, its minimizer if given, and the path of a run."""
+
+    def __init__(self, ax, objective, xlim, ylim, x_star=None, levels: int = 14, color=PALETTE[0]):
+        X, Y = np.meshgrid(np.linspace(*xlim, 160), np.linspace(*ylim, 160))
+        Z = objective.value(np.stack([X, Y], axis=-1))
+        floor = Z.min() if x_star is None else float(objective.value(np.asarray(x_star)))
+        # Levels evenly spaced in sqrt(f - f*): equally spaced rings for a quadratic bowl.
+        heights = floor + np.linspace(0, np.sqrt(Z.max() - floor), levels + 1)[1:] ** 2
+        ax.contour(X, Y, Z, levels=heights, colors=GREY, linewidths=0.7)
+        if x_star is not None:
+            ax.plot(*x_star, marker="*", ms=11, color=PALETTE[3], ls="none", zorder=3)
+        ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+        (self.path,) = ax.plot([], [], "o-", color=color, ms=3.5, lw=1.2, zorder=4, gid=MOVING)
+        self.status = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
+                              bbox=dict(facecolor="white", alpha=0.8, lw=0), gid=MOVING)
+
+    def show(self, traj: Trajectory, title: str = "") -> None:
+        self.path.set_data(traj.xs[:, 0], traj.xs[:, 1])
+        self.status.set_text(title)
+
+
+class ConvergencePlot:
+    """f(x_k) − f* against the iteration k on a log scale, with fixed limits so runs compare."""
+
+    def __init__(self, ax, steps: int, f_star: float = 0.0, ylim=(1e-12, 1e4), color=PALETTE[0]):
+        self.f_star = f_star
+        ax.set(yscale="log", xlim=(0, steps), ylim=ylim, xlabel="iteration k",
+               ylabel=r"$f(x_k) - f^*$")
+        ax.grid(True, which="major", alpha=0.3)
+        (self.curve,) = ax.plot([], [], "-", color=color, lw=1.5, gid=MOVING)
+
+    def show(self, traj: Trajectory) -> None:
+        gap = np.maximum(traj.values - self.f_star, 1e-300)  # log axis: keep exact zeros drawable
+        self.curve.set_data(np.arange(len(gap)), gap)
+
+
+def describe(traj: Trajectory, f_star: float = 0.0) -> str:
+    """One sentence on how a run went: the alt text of a frame and the caption under a slider demo."""
+    if traj.diverged:
+        return f"The run diverged: it was stopped after {traj.steps} steps as f(x) exploded."
+    gaps = traj.values - f_star
+    if gaps[-1] > gaps[0]:
+        return f"f − f* grew from {gaps[0]:.3g} to {gaps[-1]:.3g} in {traj.steps} steps: diverging."
+    moves = np.diff(traj.xs, axis=0)
+    turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) < 0
+    shape = "zig-zagging across the valley" if turns.mean() > 0.5 else "moving steadily"
+    return (f"f − f* fell from {gaps[0]:.3g} to {gaps[-1]:.2g} in {traj.steps} steps, "
+            f"{shape}.")
+
+
+def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, x_star=None,
+                    f_star: float = 0.0, conv_ylim=(1e-12, 1e4)):
+    """A two-panel slider demo: the path (graph or contours) and f − f* against k.
+
+    ``make_method(**slider_values)`` builds the optimizer for the current slider values.
+    Returns ``setup(fig) -> update``, the form that ``optlib.widgets.show`` expects: ``update(**values)``
+    runs the method, redraws the moving parts and returns a sentence describing the run (alt text).
+    """
+    from .loops import run
+
+    def setup(fig):
+        ax_path, ax_conv = fig.subplots(1, 2, width_ratios=[1.2, 1])
+        if np.size(x0) == 1:
+            path = FunctionPlot1D(ax_path, objective, xlim, ylim)
+        else:
+            path = ContourPlot(ax_path, objective, xlim, ylim, x_star=x_star)
+        conv = ConvergencePlot(ax_conv, steps, f_star=f_star, ylim=conv_ylim)
+
+        def update(**values):
+            method = make_method(**values)
+            traj = run(method, objective, x0, steps)
+            path.show(traj, title=method_title(method))
+            conv.show(traj)
+            start = np.array2string(np.asarray(x0, dtype=float), separator=", ")
+            return f"{method_title(method)} on {objective.label} from x0 = {start}: " + describe(
+                traj, f_star)
+
+        return update
+
+    return setup
+
+
+def method_title(method) -> str:
+    """'SGD(lr=0.2)' → 'SGD, lr = 0.2': a compact legend for a figure."""
+    text = repr(method)
+    name, _, args = text.partition("(")
+    return f"{name}, " + args.rstrip(")").replace("=", " = ") if args.strip(")") else name

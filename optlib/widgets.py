@@ -1,0 +1,213 @@
+"""Slider demos in two forms from one description.
+
+A demo is ``setup(fig) -> update``: ``setup`` draws what does not move on a matplotlib figure and
+returns ``update(**values)``, which redraws the moving parts for the given slider values and returns
+a sentence describing the result. ``show(setup, params)`` then builds
+
+* a :class:`LiveDemo` (ipywidgets sliders, redrawn on every move) in a Jupyter kernel, or
+* an :class:`Explorer` (frames precomputed on the slider grid, switched by HTML range inputs and a
+  few lines of JavaScript) when ``OPTLIB_STATIC=1``, as in the website build: the page has no kernel,
+  and an ipywidgets slider there would do nothing.
+
+This is the only module that imports ipywidgets, and only when a live demo is made.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ._validate import check_count, check_range
+from .plotting import MOVING, new_figure
+
+STATIC_ENV = "OPTLIB_STATIC"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A slider: values from ``low`` to ``high`` in steps of ``step`` (a factor of 10**step if log).
+
+    ``frames`` optionally lists the values the static explorer precomputes (default: every grid value).
+    """
+
+    name: str
+    label: str
+    low: float
+    high: float
+    step: float
+    log: bool = False
+    value: float | None = None
+    frames: tuple | None = None
+
+    def __post_init__(self):
+        owner = f"Param({self.name!r})"
+        check_range(owner, "low", self.low, low=0.0 if self.log else None, low_open=self.log)
+        check_range(owner, "high", self.high, low=self.low, low_open=True)
+        check_range(owner, "step", self.step, low=0.0, low_open=True)
+
+    def grid(self) -> np.ndarray:
+        """The values a live slider can take."""
+        if self.log:
+            exps = np.arange(np.log10(self.low), np.log10(self.high) + self.step / 2, self.step)
+            return 10.0 ** exps
+        return np.round(np.arange(self.low, self.high + self.step / 2, self.step), 10)
+
+    def frame_values(self) -> np.ndarray:
+        """The values the static explorer shows."""
+        return np.asarray(self.frames, dtype=float) if self.frames is not None else self.grid()
+
+    def initial(self) -> float:
+        return float(self.value if self.value is not None else self.frame_values()[0])
+
+    def format(self, v: float) -> str:
+        return f"{v:.3g}"
+
+
+def show(setup, *params: Param, name: str, width: float = 7.0, height: float = 3.2):
+    """The demo as live sliders in a kernel, or as a kernel-free explorer when OPTLIB_STATIC=1."""
+    if os.environ.get(STATIC_ENV) == "1":
+        return Explorer(setup, params, name=name, width=width, height=height)
+    return LiveDemo(setup, params, width=width, height=height).widget()
+
+
+class LiveDemo:
+    """The demo redrawn by ipywidgets sliders. ``update(**values)`` is what a slider move calls.
+
+    Speed: the static parts (axes, ticks, contours) are rendered once and kept as a background;
+    an update restores it and draws only the artists tagged ``gid=MOVING`` (blitting), then
+    encodes the pixels as PNG.
+    """
+
+    def __init__(self, setup, params, width=7.0, height=3.2):
+        self.params = tuple(params)
+        self.fig = new_figure(width, height)
+        self._draw = setup(self.fig)
+        self._moving = self.fig.findobj(lambda artist: artist.get_gid() == MOVING)
+        for artist in self._moving:
+            artist.set_animated(True)  # left out of the background render
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")  # the layout is solved; keep it fixed
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.description = ""
+
+    def update(self, **values) -> bytes:
+        """Recompute and redraw for these slider values; return the new PNG."""
+        self.description = self._draw(**values)
+        canvas = self.fig.canvas
+        canvas.restore_region(self._background)
+        for artist in self._moving:
+            artist.axes.draw_artist(artist)
+        return _encode_png(canvas)
+
+    def widget(self):
+        import ipywidgets as w
+
+        sliders = {p.name: _slider(w, p) for p in self.params}
+        image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        caption = w.HTML()
+
+        def redraw(_change=None):
+            image.value = self.update(**{n: s.value for n, s in sliders.items()})
+            caption.value = f"<p>{html.escape(self.description)}</p>"
+
+        for s in sliders.values():
+            s.observe(redraw, names="value")
+        redraw()
+        return w.VBox([*sliders.values(), image, caption])
+
+
+def _encode_png(canvas) -> bytes:
+    """PNG of the canvas's pixels, reduced to a 64-colour palette (plots have few colours)."""
+    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    buffer = io.BytesIO()
+    rgb.quantize(64, method=Image.Quantize.MEDIANCUT).save(buffer, format="png")
+    return buffer.getvalue()
+
+def _slider(w, p: Param):
+    common = dict(description=p.label, continuous_update=True, readout_format=".3g",
+                  style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+    if p.log:
+        return w.FloatLogSlider(value=p.initial(), base=10, min=np.log10(p.low),
+                                max=np.log10(p.high), step=p.step, **common)
+    return w.FloatSlider(value=p.initial(), min=p.low, max=p.high, step=p.step, **common)
+
+
+class Explorer:
+    """Frames precomputed on the grid of slider values, switched in the browser without a kernel.
+
+    The HTML holds one ``<img>`` (its alt text is the frame's description), one labelled
+    ``<input type="range">`` per parameter, a caption that screen readers announce, and a small
+    script; everything is inline, so the page needs no other file and works offline.
+    """
+
+    def __init__(self, setup, params, name: str, width=7.0, height=3.2):
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValueError(f"Explorer: name must be lowercase letters, digits and '-', got {name!r}")
+        self.name, self.params = name, tuple(params)
+        check_count("Explorer", "number of parameters", len(self.params), low=1)
+        live = LiveDemo(setup, self.params, width, height)
+        self.frames, self.alts = [], []
+        for combo in itertools.product(*(p.frame_values() for p in self.params)):
+            png = live.update(**{p.name: float(v) for p, v in zip(self.params, combo)})
+            self.frames.append("data:image/png;base64," + base64.b64encode(png).decode())
+            self.alts.append(live.description)
+
+    def __repr__(self):
+        return f"<Explorer {self.name!r}: {len(self.frames)} frames; shown as HTML on the website>"
+
+    def _repr_html_(self) -> str:
+        ident = f"optlib-explorer-{self.name}"
+        values = [p.frame_values() for p in self.params]
+        start = [int(np.argmin(np.abs(v - p.initial()))) for p, v in zip(self.params, values)]
+        data = {"frames": self.frames, "alts": self.alts, "sizes": [len(v) for v in values],
+                "labels": [[p.format(x) for x in v] for p, v in zip(self.params, values)]}
+        first = int(np.ravel_multi_index(start, data["sizes"]))
+        inputs = "\n".join(
+            f'<div class="optlib-slider"><label for="{ident}-{i}">{html.escape(p.label)}</label> '
+            f'<input type="range" id="{ident}-{i}" min="0" max="{len(v) - 1}" step="1" '
+            f'value="{s}" aria-valuetext="{html.escape(p.label)} = {data["labels"][i][s]}"> '
+            f'<output for="{ident}-{i}">{data["labels"][i][s]}</output></div>'
+            for i, (p, v, s) in enumerate(zip(self.params, values, start)))
+        payload = json.dumps(data).replace("</", "<\\/")
+        return f"""<div class="optlib-explorer" id="{ident}">
+{inputs}
+<img src="{self.frames[first]}" alt="{html.escape(self.alts[first])}" style="max-width:100%">
+<p class="optlib-caption" aria-live="polite">{html.escape(self.alts[first])}</p>
+<script type="application/json">{payload}</script>
+<script>{_EXPLORER_JS.replace("IDENT", ident)}</script>
+</div>"""
+
+
+# Flattened index of the frame = row-major index of the sliders' positions (as np.ravel_multi_index).
+_EXPLORER_JS = """
+(function () {
+  var root = document.getElementById("IDENT");
+  var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
+  var inputs = root.querySelectorAll('input[type="range"]');
+  var img = root.querySelector("img"), caption = root.querySelector(".optlib-caption");
+  function redraw() {
+    var index = 0;
+    inputs.forEach(function (input, i) {
+      var pos = Number(input.value);
+      index = index * data.sizes[i] + pos;
+      var text = data.labels[i][pos];
+      input.nextElementSibling.textContent = text;
+      var label = root.querySelector('label[for="' + input.id + '"]').textContent;
+      input.setAttribute("aria-valuetext", label + " = " + text);
+    });
+    img.src = data.frames[index];
+    img.alt = data.alts[index];
+    caption.textContent = data.alts[index];
+  }
+  inputs.forEach(function (input) { input.addEventListener("input", redraw); });
+})();
+"""

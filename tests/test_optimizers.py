@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+import optlib as ol
+
+
+def test_sgd_steps_worked_by_hand():
+    # x ← x − η g with η = 0.2: from 8.7 with g = 2x = 17.4 → 8.7 − 3.48 = 5.22.
+    opt = ol.SGD(lr=0.2)
+    x1 = opt.step(np.array([8.7]), np.array([17.4]))
+    assert x1 == pytest.approx([5.22])
+    x2 = opt.step(x1, 2 * x1)
+    assert x2 == pytest.approx([3.132])
+    assert opt.k == 2
+
+
+def test_step_leaves_its_inputs_untouched():
+    x, g = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+    x_copy, g_copy = x.copy(), g.copy()
+    new = ol.SGD(lr=0.1).step(x, g)
+    assert np.array_equal(x, x_copy) and np.array_equal(g, g_copy)
+    assert new is not x
+
+
+def test_dict_of_arrays_equals_separate_arrays():
+    rng = np.random.default_rng(0)
+    params = {"layer1.W": rng.standard_normal((3, 2)), "layer1.b": rng.standard_normal(2)}
+    grads = {name: rng.standard_normal(v.shape) for name, v in params.items()}
+    before = {name: v.copy() for name, v in params.items()}
+    new = ol.SGD(lr=0.3).step(params, grads)
+    for name in params:
+        assert np.allclose(new[name], ol.SGD(lr=0.3).step(params[name], grads[name]))
+        assert np.array_equal(params[name], before[name])
+
+
+def test_schedule_is_called_with_the_step_index():
+    opt = ol.SGD(lr=lambda k: 1.0 / (k + 1))
+    x = np.array([1.0])
+    for _ in range(3):
+        x = opt.step(x, np.array([1.0]))
+    assert x == pytest.approx([1.0 - 1.0 - 0.5 - 1.0 / 3])
+    opt.reset()
+    assert opt.k == 0 and opt.lr_at(opt.k) == 1.0
+
+
+def test_grad_point_of_sgd_is_the_point_itself():
+    x = np.array([1.0, 2.0])
+    assert ol.SGD(lr=0.1).grad_point(x) is x
+
+
+def test_repr_shows_hyperparameters():
+    assert repr(ol.SGD(lr=np.float64(0.25))) == "SGD(lr=0.25)"
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.1, np.inf, np.nan])
+def test_bad_learning_rates_are_refused(lr):
+    with pytest.raises(ValueError, match=rf"SGD: lr must satisfy lr > 0, got lr={lr!r}"):
+        ol.SGD(lr=lr)
+
+
+def test_non_numbers_are_refused():
+    with pytest.raises(ValueError, match=r"SGD: lr must be a real number with lr > 0, got lr='fast'"):
+        ol.SGD(lr="fast")

@@ -1,0 +1,99 @@
+import json
+import re
+
+import numpy as np
+import pytest
+
+import optlib as ol
+from optlib.widgets import Explorer, LiveDemo, Param
+
+ROTATED = ol.Quadratic([[1.0, 1.0], [1.0, 4.0]], label="the rotated quadratic")
+
+
+def demo_setup():
+    return ol.plotting.trajectory_demo(
+        ROTATED, np.array([8.7, -7.9]), 30, lambda lr: ol.SGD(lr=lr),
+        xlim=(-10, 10), ylim=(-10, 10), x_star=[0.0, 0.0])
+
+
+def test_describe_tells_converging_zigzag_and_diverging_runs_apart():
+    f = ol.Quadratic([[2.0]])
+    steady = ol.plotting.describe(ol.run(ol.SGD(lr=0.2), f, 8.7, 30))
+    zigzag = ol.plotting.describe(ol.run(ol.SGD(lr=0.9), f, 8.7, 30))
+    diverged = ol.plotting.describe(ol.run(ol.SGD(lr=1.05), f, 8.7, 1000))
+    assert "moving steadily" in steady
+    assert "zig-zagging" in zigzag
+    assert "diverged" in diverged
+
+
+def test_live_update_changes_the_picture_and_the_description():
+    live = LiveDemo(demo_setup(), [Param("lr", "learning rate", 0.05, 0.6, 0.05)])
+    slow, fast = live.update(lr=0.05), live.update(lr=0.4)
+    assert slow.startswith(b"\x89PNG") and slow != fast
+    assert "lr = 0.4" in live.description
+    assert live.update(lr=0.05) == slow  # no state leaks between redraws
+
+
+def test_static_explorer_has_a_labelled_frame_per_grid_value():
+    params = [Param("lr", "learning rate α", 0.1, 0.5, 0.1)]
+    explorer = Explorer(demo_setup(), params, name="test-explorer")
+    page = explorer._repr_html_()
+    assert len(explorer.frames) == 5 and len(set(explorer.frames)) == 5
+    assert '<label for="optlib-explorer-test-explorer-0">learning rate α</label>' in page
+    assert re.search(r'<input type="range" id="optlib-explorer-test-explorer-0" min="0" max="4"', page)
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert data["sizes"] == [5] and data["labels"] == [["0.1", "0.2", "0.3", "0.4", "0.5"]]
+    assert all(alt.startswith("SGD, lr = ") for alt in data["alts"])
+    assert "diverged" not in data["alts"][3] and "grew" in data["alts"][4]  # 0.5 > 2/λmax ≈ 0.465
+
+
+def test_two_parameter_explorer_orders_frames_row_major():
+    def setup(fig):
+        ax = fig.subplots()
+        (point,) = ax.plot([], [], "o", gid=ol.plotting.MOVING)
+        ax.set(xlim=(0, 3), ylim=(0, 3))
+
+        def update(a, b):
+            point.set_data([a], [b])
+            return f"a={a:g}, b={b:g}"
+        return update
+
+    explorer = Explorer(setup, [Param("a", "a", 1, 2, 1), Param("b", "b", 0, 2, 1)], name="grid")
+    assert explorer.alts == ["a=1, b=0", "a=1, b=1", "a=1, b=2", "a=2, b=0", "a=2, b=1", "a=2, b=2"]
+
+
+def test_show_picks_the_form_from_the_environment(monkeypatch):
+    params = [Param("lr", "learning rate", 0.1, 0.3, 0.1)]
+    monkeypatch.setenv("OPTLIB_STATIC", "1")
+    assert isinstance(ol.widgets.show(demo_setup(), *params, name="x"), Explorer)
+    monkeypatch.delenv("OPTLIB_STATIC")
+    ipywidgets = pytest.importorskip("ipywidgets")
+    box = ol.widgets.show(demo_setup(), *params, name="x")
+    assert isinstance(box, ipywidgets.VBox)
+    slider, image, caption = box.children
+    first = image.value
+    slider.value = 0.3
+    assert image.value != first and "lr = 0.3" in caption.value
+
+
+def test_log_slider_grid():
+    p = Param("sigma", "noise σ", 1e-4, 1e-1, 1.0, log=True)
+    assert p.grid() == pytest.approx([1e-4, 1e-3, 1e-2, 1e-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(low=0.5, high=0.1, step=0.1), r"Param\('lr'\): high must satisfy high > 0.5, got high=0.1"),
+        (dict(low=0.1, high=0.5, step=0), r"Param\('lr'\): step must satisfy step > 0, got step=0"),
+        (dict(low=0, high=1, step=0.5, log=True), r"Param\('lr'\): low must satisfy low > 0, got low=0"),
+    ],
+)
+def test_bad_sliders_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Param("lr", "learning rate", **kwargs)
+
+
+def test_explorer_names_must_be_safe_html_ids():
+    with pytest.raises(ValueError, match=r"Explorer: name must be lowercase"):
+        Explorer(demo_setup(), [Param("lr", "lr", 0.1, 0.2, 0.1)], name="Bad Name")
