@@ -7,7 +7,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Kernels and configs from the virtual environment win over any in the user's home.
 export JUPYTER_PREFER_ENV_PATH := 1
-export MPLBACKEND := Agg
 # One BLAS thread: small problems run faster and timings are repeatable on 2 cores.
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
