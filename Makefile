@@ -11,12 +11,13 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help setup book test unit notebooks student site lint lab clean
+.PHONY: help setup book test unit bench student site lint lab clean
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
 	@echo "make test   lint, unit tests, notebooks under nbval, strict site build, browser checks"
 	@echo "make lab    JupyterLab with live ipywidgets sliders"
+	@echo "make bench  time every slider update and every chapter's code"
 	@echo "make student  write student notebooks (no solutions) into student/"
 	@echo "make clean  remove the build, the virtual environment and generated files"
 
@@ -43,7 +44,10 @@ unit: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python -m pytest -m site -v tests
 
-test: lint unit book site
+bench: $(STAMP)
+	$(BIN)/python tools/bench_sliders.py book/*.ipynb
+
+test: lint unit bench book site
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student

@@ -1,0 +1,146 @@
+"""Checks of the built website in a real browser (Debian's chromium driven by Playwright).
+
+Run after `make book` (`make test` does both). Pages are served from _build/html on a loopback port;
+the browser has no kernel, so everything interactive must work from the page alone.
+"""
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The flags measured on these machines: no sandbox as root, and no background traffic to Google.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def toc_pages() -> list[str]:
+    """Every page of _toc.yml, as a path under the site root (book/intro → book/intro.html)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return [f"{name}.html" for name in files]
+
+
+def chapter_notebooks() -> list[str]:
+    return [page for page in toc_pages() if (ROOT / page.replace(".html", ".ipynb")).exists()]
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    if not (SITE / "index.html").exists():
+        pytest.fail("no built site in _build/html: run `make book` first")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageVisit:
+    """A page opened in a fresh context, with the console messages and the requests it made."""
+
+    def __init__(self, browser, url, width=1280):
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.console, self.requests = [], []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, wait_until="networkidle")
+
+    def off_site(self, site_url):
+        own = urlparse(site_url).netloc
+        return [u for u in self.requests if urlparse(u).scheme in ("http", "https")
+                and urlparse(u).netloc != own]
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_page(url, width=1280):
+        opened.append(PageVisit(browser, url, width))
+        return opened[-1]
+
+    yield open_page
+    for v in opened:
+        v.context.close()
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_loads_offline_with_maths_typeset(visit, site_url, page):
+    v = visit(f"{site_url}/{page}")
+    assert v.page.title(), f"{page} has no title"
+    assert v.off_site(site_url) == [], f"{page} requested other hosts"
+    text = v.page.inner_text("article")
+    assert "$$" not in text and "\\begin{" not in text, f"raw TeX left on {page}"
+    if v.page.locator("article .math").count():
+        assert v.page.locator("article mjx-container").count() > 0, f"maths not typeset on {page}"
+    assert "Traceback" not in text, f"a cell error was published on {page}"
+
+
+@pytest.mark.parametrize("page", chapter_notebooks())
+def test_no_dead_ipywidgets_on_the_site(visit, site_url, page):
+    v = visit(f"{site_url}/{page}")
+    html = v.page.content()
+    assert "application/vnd.jupyter.widget" not in html
+    assert v.page.locator(".jupyter-widgets, .widget-slider").count() == 0
+
+
+@pytest.mark.parametrize("page", chapter_notebooks())
+def test_every_explorer_slider_changes_the_figure(visit, site_url, page):
+    v = visit(f"{site_url}/{page}")
+    explorers = v.page.locator(".optlib-explorer")
+    assert explorers.count() > 0, f"{page} has no slider explorer"
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        image, caption = explorer.locator("img"), explorer.locator(".optlib-caption")
+        for j in range(explorer.locator('input[type="range"]').count()):
+            slider = explorer.locator('input[type="range"]').nth(j)
+            label = explorer.locator(f'label[for="{slider.get_attribute("id")}"]')
+            assert label.inner_text().strip(), "every slider has a visible label"
+            before = (image.get_attribute("src"), image.get_attribute("alt"), caption.inner_text())
+            slider.focus()
+            slider.press("End")  # keyboard, as a reader without a mouse would
+            after = (image.get_attribute("src"), image.get_attribute("alt"), caption.inner_text())
+            assert after[0] != before[0], f"slider {j} of explorer {i} did not change the figure"
+            assert after[1] and after[1] != before[1] and after[2] == after[1]
+            value_text = slider.get_attribute("aria-valuetext")
+            output = explorer.locator(f'output[for="{slider.get_attribute("id")}"]').inner_text()
+            assert value_text.endswith(f"= {output}")
+
+
+def test_every_image_has_alt_text(visit, site_url):
+    for page in toc_pages():
+        v = visit(f"{site_url}/{page}")
+        missing = v.page.eval_on_selector_all(
+            "article img", "imgs => imgs.filter(i => !(i.alt || '').trim()).map(i => i.src.slice(0, 80))")
+        assert missing == [], f"images without alt text on {page}"
