@@ -39,7 +39,7 @@ def _number(name: str, answer, expected: float, rtol: float, hint: str) -> Feedb
     except (TypeError, ValueError):
         return _verdict(False, f"{name}: expected a number, got {answer!r}.")
     if np.isclose(value, expected, rtol=rtol, atol=0):
-        return _verdict(True, f"{name}: correct ({value:.6g}).")
+        return _verdict(True, f"{name}: correct, {value:.6g}.")
     return _verdict(False, f"{name}: {value:.6g} is not right. {hint}")
 
 

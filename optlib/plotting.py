@@ -119,8 +119,8 @@ def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, 
             traj = run(method, objective, x0, steps)
             path.show(traj, title=method_title(method))
             conv.show(traj)
-            start = np.array2string(np.asarray(x0, dtype=float), separator=", ")
-            return f"{method_title(method)} on {objective.label} from x0 = {start}: " + describe(
+            start = ", ".join(f"{v:g}" for v in np.atleast_1d(x0))
+            return f"{method_title(method)} on {objective.label} from x0 = ({start}): " + describe(
                 traj, f_star)
 
         return update
