@@ -53,8 +53,8 @@ student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student
 
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet jupyterlab==4.6.6
-	$(BIN)/jupyter lab book
+	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book
 
 clean:
 	rm -rf _build student $(VENV) *.egg-info .pytest_cache
