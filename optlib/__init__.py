@@ -5,17 +5,38 @@
     traj = ol.run(ol.SGD(lr=0.2), f, x0=8.7, steps=20)
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
-Modules, in the order the course introduces them: objectives, optimizers, loops, plotting,
-widgets (sliders and static explorers), check (exercise feedback), testing (finite differences).
+Modules, in the order the course introduces them: objectives, optimizers, loops, schedules,
+clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
+(finite differences).
 """
 
-from . import check, plotting, testing, widgets
+from . import check, clipping, plotting, schedules, testing, widgets
 from .loops import Trajectory, run
-from .objectives import Objective, Quadratic, random_rotation
-from .optimizers import SGD, Optimizer
+from .objectives import Objective, Quadratic, Rosenbrock, random_rotation
+from .optimizers import (
+    SGD,
+    AdaDelta,
+    AdaGrad,
+    Adam,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    RMSProp,
+    RMSPropNesterov,
+)
 
 __all__ = [
     "SGD",
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "Momentum",
+    "Nesterov",
+    "RMSProp",
+    "RMSPropNesterov",
+    "Rosenbrock",
+    "clipping",
+    "schedules",
     "Objective",
     "Optimizer",
     "Quadratic",

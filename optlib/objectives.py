@@ -124,3 +124,34 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
     """A random orthogonal d×d matrix (QR of a Gaussian matrix, signs fixed so it is uniform)."""
     Q, R = np.linalg.qr(rng.standard_normal((d, d)))
     return Q * np.sign(np.diag(R))
+
+
+class Rosenbrock:
+    """f(x, y) = (a − x)² + b (y − x²)²: a curved valley, minimum f = 0 at (a, a²).
+
+    The classic test of how a method follows a bending, ill-conditioned valley (b = 100).
+    """
+
+    def __init__(self, a: float = 1.0, b: float = 100.0):
+        check_range("Rosenbrock", "b", b, low=0.0, low_open=True)
+        self.a, self.b = float(a), float(b)
+        self.label = f"Rosenbrock (a = {a:g}, b = {b:g})"
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        return np.array([self.a, self.a**2])
+
+    def value(self, x):
+        x = np.asarray(x, dtype=float)
+        return (self.a - x[..., 0]) ** 2 + self.b * (x[..., 1] - x[..., 0] ** 2) ** 2
+
+    def grad(self, x):
+        x = np.asarray(x, dtype=float)
+        u, w = x[..., 0], x[..., 1]
+        inner = w - u**2
+        return np.stack([-2 * (self.a - u) - 4 * self.b * u * inner, 2 * self.b * inner], axis=-1)
+
+    def hess(self, x):
+        u, w = np.asarray(x, dtype=float)
+        return np.array([[2 - 4 * self.b * (w - 3 * u**2), -4 * self.b * u],
+                         [-4 * self.b * u, 2 * self.b]])

@@ -14,6 +14,7 @@ of the step index k = 0, 1, 2, ... that returns the learning rate for step k.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -31,11 +32,20 @@ class Optimizer:
         self.validate()
         self.reset()
 
+    # Hyperparameters that must lie in [0, 1) and those that must be > 0, checked by validate().
+    fractions = ()
+    positives = ()
+
     def validate(self) -> None:
-        """Check the hyperparameters; subclasses add their own checks."""
+        """Check the hyperparameters: ValueError naming the class, the argument, the range and the value."""
+        owner = type(self).__name__
         if not callable(self.lr):
-            check_range(type(self).__name__, "lr", self.lr, low=0.0, low_open=True)
+            check_range(owner, "lr", self.lr, low=0.0, low_open=True)
             self.lr = float(self.lr)  # so that repr shows 0.2, not np.float64(0.2)
+        for name in self.fractions:
+            check_range(owner, name, getattr(self, name), low=0.0, high=1.0, high_open=True)
+        for name in self.positives:
+            check_range(owner, name, getattr(self, name), low=0.0, low_open=True)
 
     def reset(self) -> None:
         """Forget everything learned while stepping: the next step is step k = 0."""
@@ -91,3 +101,188 @@ class SGD(Optimizer):
 
     def _update(self, x, g, state, lr):
         return x - lr * g
+
+
+def _zeros_like(x: np.ndarray, *names: str) -> SimpleNamespace:
+    return SimpleNamespace(**{name: np.zeros_like(x) for name in names})
+
+
+def _look_ahead(x, state, coef):
+    """x + coef·v for every array: where the Nesterov family evaluates the gradient (v = 0 at first)."""
+    if state is None:
+        return x
+    if isinstance(x, dict):
+        return {name: x[name] + coef * state[name].v for name in x}
+    return x + coef * state.v
+
+
+@dataclass
+class Momentum(Optimizer):
+    """Heavy-ball momentum (Polyak 1964; DLB Alg. 8.2).
+
+    Update:       v ← β v − η g,   x ← x + v
+    Symbols → arguments: η (DLB ε, Lee η) → ``lr``; β (DLB α, Lee λ) → ``beta``; v → ``state.v``.
+    Convention:   v is the step itself (DLB, Lee). Park's EMA form v ← βv + (1 − β)g, x ← x − αv is
+                  this method with lr = α(1 − β); PyTorch's v ← βv + g, x ← x − lr·v is it with the same lr.
+    """
+
+    lr: float = 0.01
+    beta: float = 0.9
+
+    fractions = ("beta",)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "v")
+
+    def _update(self, x, g, state, lr):
+        state.v = self.beta * state.v - lr * g
+        return x + state.v
+
+
+@dataclass
+class Nesterov(Momentum):
+    """Nesterov momentum in the look-ahead form of DLB Alg. 8.3 (Sutskever et al. 2013).
+
+    Update:       g = ∇f(x + β v)  (see ``grad_point``),   v ← β v − η g,   x ← x + v
+    Symbols → arguments: η (DLB ε) → ``lr``; β (DLB α) → ``beta``; v → ``state.v``.
+    Convention:   the gradient is taken at the look-ahead point x + βv. With p = x + βv the same method
+                  reads p ← p − ηg(p) + βv_new (PyTorch's nesterov=True form, gradient at the current point).
+    """
+
+    def grad_point(self, x):
+        return _look_ahead(x, self.state, self.beta)
+
+
+@dataclass
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al. 2011; DLB Alg. 8.4).
+
+    Update:       r ← r + g ⊙ g,   x ← x − η / (δ + √r) ⊙ g
+    Symbols → arguments: η (DLB ε) → ``lr``; δ → ``eps``; r → ``state.r``.
+    Convention:   δ is added outside the square root, as in DLB Alg. 8.4 (the notes write √(δ + r)).
+    """
+
+    lr: float = 0.01
+    eps: float = 1e-7
+
+    positives = ("eps",)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "r")
+
+    def _update(self, x, g, state, lr):
+        state.r = state.r + g * g
+        return x - lr / (self.eps + np.sqrt(state.r)) * g
+
+
+@dataclass
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012; DLB Alg. 8.5).
+
+    Update:       r ← ρ r + (1 − ρ) g ⊙ g,   x ← x − η / √(δ + r) ⊙ g
+    Symbols → arguments: η (DLB ε) → ``lr``; ρ (Park β, Lee α) → ``beta``; δ → ``eps``; r → ``state.r``.
+    Convention:   δ inside the square root, as DLB Alg. 8.5 writes it (PyTorch adds eps outside: √r + eps).
+    """
+
+    lr: float = 0.001
+    beta: float = 0.9
+    eps: float = 1e-6
+
+    fractions = ("beta",)
+    positives = ("eps",)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "r")
+
+    def _update(self, x, g, state, lr):
+        state.r = self.beta * state.r + (1 - self.beta) * g * g
+        return x - lr / np.sqrt(self.eps + state.r) * g
+
+
+@dataclass
+class RMSPropNesterov(Optimizer):
+    """RMSProp with Nesterov momentum (DLB Alg. 8.6).
+
+    Update:       g = ∇f(x + α v),   r ← ρ r + (1 − ρ) g ⊙ g,   v ← α v − η / √(δ + r) ⊙ g,   x ← x + v
+    Symbols → arguments: η (DLB ε) → ``lr``; ρ → ``beta``; α → ``momentum``; δ → ``eps``.
+    Convention:   look-ahead gradient as in ``Nesterov``; DLB's Alg. 8.6 has no δ, we add it inside the
+                  square root (as in RMSProp) so that a zero gradient gives a zero step, not 0/0.
+    """
+
+    lr: float = 0.001
+    beta: float = 0.9
+    momentum: float = 0.9
+    eps: float = 1e-6
+
+    fractions = ("beta", "momentum")
+    positives = ("eps",)
+
+    def grad_point(self, x):
+        return _look_ahead(x, self.state, self.momentum)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "r", "v")
+
+    def _update(self, x, g, state, lr):
+        state.r = self.beta * state.r + (1 - self.beta) * g * g
+        state.v = self.momentum * state.v - lr / np.sqrt(self.eps + state.r) * g
+        return x + state.v
+
+
+@dataclass
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015, Algorithm 1; DLB Alg. 8.7).
+
+    Update:       m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g ⊙ g,   with t = k + 1:
+                  m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ),   x ← x − η m̂ / (√v̂ + ε)
+    Symbols → arguments: α (paper), ε (DLB) → ``lr``; β₁ (DLB ρ₁) → ``beta1``; β₂ (DLB ρ₂) → ``beta2``;
+                         ε (paper), δ (DLB) → ``eps``; m, v (DLB s, r) → ``state.m``, ``state.v``.
+    Convention:   ε outside the square root, as in the paper and PyTorch (Park's slides put it inside).
+    """
+
+    lr: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    fractions = ("beta1", "beta2")
+    positives = ("eps",)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "m", "v")
+
+    def _update(self, x, g, state, lr):
+        t = self.k + 1
+        state.m = self.beta1 * state.m + (1 - self.beta1) * g
+        state.v = self.beta2 * state.v + (1 - self.beta2) * g * g
+        m_hat = state.m / (1 - self.beta1**t)
+        v_hat = state.v / (1 - self.beta2**t)
+        return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+@dataclass
+class AdaDelta(Optimizer):
+    """AdaDelta (Zeiler 2012): a step in the units of x, with no learning rate to tune.
+
+    Update:       E[g²] ← ρ E[g²] + (1 − ρ) g ⊙ g,   Δx = −√(E[Δx²] + ε) / √(E[g²] + ε) ⊙ g,
+                  E[Δx²] ← ρ E[Δx²] + (1 − ρ) Δx ⊙ Δx,   x ← x + η Δx
+    Symbols → arguments: ρ → ``rho``; ε → ``eps``; η (1 in the paper) → ``lr``;
+                         E[g²], E[Δx²] → ``state.Eg2``, ``state.Edx2``.
+    Convention:   as in the paper, with PyTorch's optional scale ``lr`` (default 1: the paper's method).
+    """
+
+    lr: float = 1.0
+    rho: float = 0.95
+    eps: float = 1e-6
+
+    fractions = ("rho",)
+    positives = ("eps",)
+
+    def _init_state(self, x):
+        return _zeros_like(x, "Eg2", "Edx2")
+
+    def _update(self, x, g, state, lr):
+        state.Eg2 = self.rho * state.Eg2 + (1 - self.rho) * g * g
+        dx = -np.sqrt(state.Edx2 + self.eps) / np.sqrt(state.Eg2 + self.eps) * g
+        state.Edx2 = self.rho * state.Edx2 + (1 - self.rho) * dx * dx
+        return x + lr * dx
