@@ -10,9 +10,9 @@ clipping, plotting, widgets (sliders and static explorers), check (exercise feed
 (finite differences).
 """
 
-from . import check, clipping, plotting, schedules, testing, widgets
-from .loops import Trajectory, run
-from .objectives import Objective, Quadratic, Rosenbrock, random_rotation
+from . import check, clipping, nn, plotting, schedules, testing, widgets
+from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
+from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
     SGD,
     AdaDelta,
@@ -36,6 +36,11 @@ __all__ = [
     "RMSPropNesterov",
     "Rosenbrock",
     "clipping",
+    "nn",
+    "OneNeuron",
+    "TrainLog",
+    "minibatches",
+    "train",
     "schedules",
     "Objective",
     "Optimizer",
@@ -45,6 +50,7 @@ __all__ = [
     "plotting",
     "random_rotation",
     "run",
+    "steps_to_tolerance",
     "testing",
     "widgets",
 ]

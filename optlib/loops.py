@@ -76,3 +76,74 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
         if len(grad_norms) < len(xs):
             grad_norms.append(np.linalg.norm(objective.grad(x)))
     return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method))
+
+
+def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star: float = 0.0) -> int:
+    """Steps until f(x_k) − f* ≤ tol · (f(x0) − f*), without storing the run; max_steps + 1 if never.
+
+    For experiments that need many long runs (iterations against the condition number), where
+    ``run``'s full history would cost memory for nothing.
+    """
+    check_range("steps_to_tolerance", "tol", tol, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_count("steps_to_tolerance", "max_steps", max_steps)
+    method.reset()
+    x = np.atleast_1d(np.asarray(x0, dtype=float)).copy()
+    target = tol * (float(objective.value(x)) - f_star)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, max_steps + 1):
+            x = method.step(x, objective.grad(method.grad_point(x)))
+            gap = float(objective.value(x)) - f_star
+            if gap <= target:
+                return k
+            if not np.isfinite(gap):
+                break
+    return max_steps + 1
+
+
+def minibatches(n: int, batch_size: int, rng: np.random.Generator):
+    """Index arrays of ``batch_size`` examples, a fresh random order each epoch, forever."""
+    check_count("minibatches", "batch_size", batch_size, low=1)
+    if batch_size > n:
+        raise ValueError(f"minibatches: batch_size must be <= n = {n}, got batch_size={batch_size}")
+    while True:
+        order = rng.permutation(n)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield order[start:start + batch_size]
+
+
+@dataclass(frozen=True)
+class TrainLog:
+    """Full-training-set loss recorded during ``train``: ``losses[i]`` after ``steps[i]`` updates."""
+
+    steps: np.ndarray
+    losses: np.ndarray
+    params: dict
+    diverged: bool
+
+
+def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int,
+          rng: np.random.Generator, record=None) -> TrainLog:
+    """Minibatch training of ``params`` (a dict of arrays) with ``method`` (reset first).
+
+    ``loss_and_grad(params, X, y)`` returns (loss, grads). The loss on the whole of (X, y) is recorded
+    after the updates listed in ``record`` (default: every step) and stops the run if not finite.
+    """
+    check_count("train", "steps", steps)
+    record = set(range(steps + 1) if record is None else record)
+    method.reset()
+    batches = minibatches(len(X), batch_size, rng)
+    logged_steps, losses = [0], [loss_and_grad(params, X, y)[0]]
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, steps + 1):
+            idx = next(batches)
+            _, grads = loss_and_grad(method.grad_point(params), X[idx], y[idx])
+            params = method.step(params, grads)
+            if k in record:
+                full = loss_and_grad(params, X, y)[0]
+                logged_steps.append(k)
+                losses.append(full)
+                if not np.isfinite(full):
+                    diverged = True
+                    break
+    return TrainLog(np.array(logged_steps), np.array(losses), params, diverged)

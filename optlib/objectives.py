@@ -155,3 +155,28 @@ class Rosenbrock:
         u, w = np.asarray(x, dtype=float)
         return np.array([[2 - 4 * self.b * (w - 3 * u**2), -4 * self.b * u],
                          [-4 * self.b * u, 2 * self.b]])
+
+
+class OneNeuron:
+    """Lee's one-neuron network: L(w₁, w₂) = (1 − w₁w₂)² (input x = 1, target ŷ = 1).
+
+    Critical points: the origin, a saddle with H = [[0, −2], [−2, 0]], and the hyperbola w₁w₂ = 1,
+    all global minima.
+    """
+
+    label = "L(w) = (1 − w₁w₂)²"
+    minimizer = None  # a whole curve of minima, w₁w₂ = 1
+
+    def value(self, w):
+        w = np.asarray(w, dtype=float)
+        return (1 - w[..., 0] * w[..., 1]) ** 2
+
+    def grad(self, w):
+        w = np.asarray(w, dtype=float)
+        r = 1 - w[..., 0] * w[..., 1]
+        return np.stack([-2 * r * w[..., 1], -2 * r * w[..., 0]], axis=-1)
+
+    def hess(self, w):
+        w1, w2 = np.asarray(w, dtype=float)
+        off = -2 + 4 * w1 * w2
+        return np.array([[2 * w2**2, off], [off, 2 * w1**2]])

@@ -91,9 +91,14 @@ def describe(traj: Trajectory, f_star: float = 0.0) -> str:
         return f"f − f* grew from {gaps[0]:.3g} to {gaps[-1]:.3g} in {traj.steps} steps: diverging."
     moves = np.diff(traj.xs, axis=0)
     turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) < 0
-    shape = "zig-zagging across the valley" if turns.mean() > 0.5 else "moving steadily"
-    return (f"f − f* fell from {gaps[0]:.3g} to {gaps[-1]:.2g} in {traj.steps} steps, "
-            f"{shape}.")
+    rises = int(np.sum(np.diff(gaps) > 0))
+    if rises:
+        shape = f"overshooting: f rose on {rises} of the {traj.steps} steps"
+    elif turns.mean() > 0.5:
+        shape = "zig-zagging across the valley"
+    else:
+        shape = "moving steadily"
+    return f"f − f* fell from {gaps[0]:.3g} to {gaps[-1]:.2g} in {traj.steps} steps, {shape}."
 
 
 def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, x_star=None,

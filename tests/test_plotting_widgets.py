@@ -16,13 +16,15 @@ def demo_setup():
         xlim=(-10, 10), ylim=(-10, 10), x_star=[0.0, 0.0])
 
 
-def test_describe_tells_converging_zigzag_and_diverging_runs_apart():
+def test_describe_tells_converging_zigzag_overshooting_and_diverging_runs_apart():
     f = ol.Quadratic([[2.0]])
     steady = ol.plotting.describe(ol.run(ol.SGD(lr=0.2), f, 8.7, 30))
     zigzag = ol.plotting.describe(ol.run(ol.SGD(lr=0.9), f, 8.7, 30))
+    overshoot = ol.plotting.describe(ol.run(ol.Momentum(lr=0.05, beta=0.9), f, 8.7, 60))
     diverged = ol.plotting.describe(ol.run(ol.SGD(lr=1.05), f, 8.7, 1000))
     assert "moving steadily" in steady
     assert "zig-zagging" in zigzag
+    assert "overshooting: f rose on" in overshoot
     assert "diverged" in diverged
 
 
