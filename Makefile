@@ -23,12 +23,14 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (optlib)" >/dev/null
+	@# axe-core for the accessibility checks of the site (skipped with a message where npm is missing)
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
 book: $(STAMP)
@@ -57,5 +59,5 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book
 
 clean:
-	rm -rf _build student $(VENV) *.egg-info .pytest_cache
+	rm -rf _build student $(VENV) *.egg-info .pytest_cache node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -10,7 +10,7 @@ clipping, plotting, widgets (sliders and static explorers), check (exercise feed
 (finite differences).
 """
 
-from . import check, clipping, nn, plotting, schedules, testing, widgets
+from . import check, clipping, explorer, nn, plotting, schedules, testing, widgets
 from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
 from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
@@ -36,6 +36,7 @@ __all__ = [
     "RMSPropNesterov",
     "Rosenbrock",
     "clipping",
+    "explorer",
     "nn",
     "OneNeuron",
     "TrainLog",

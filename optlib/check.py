@@ -132,7 +132,7 @@ def steps_gd(answer) -> Feedback:
 
 # Adam on f = x² from x = 1 with lr 0.1 and default betas: two steps (t = 1, 2), g = 2x.
 _ADAM = [dict(t=1, g=2.0, x=0.9000000005, m=0.2, v=0.004),
-         dict(t=2, g=1.800000001, x=0.8004123437, m=0.3600000001, v=0.007236000004)]
+         dict(t=2, g=1.800000001, x=0.8004122287, m=0.3600000001, v=0.007236000004)]
 
 
 def adam_update(func) -> Feedback:

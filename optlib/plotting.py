@@ -20,7 +20,7 @@ GREY = "#7f7f7f"
 MOVING = "moving"
 
 
-def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 80) -> Figure:
+def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100) -> Figure:
     """A constrained-layout figure detached from pyplot, so a notebook never shows it twice."""
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)

@@ -5,28 +5,25 @@ returns ``update(**values)``, which redraws the moving parts for the given slide
 a sentence describing the result. ``show(setup, params)`` then builds
 
 * a :class:`LiveDemo` (ipywidgets sliders, redrawn on every move) in a Jupyter kernel, or
-* an :class:`Explorer` (frames precomputed on the slider grid, switched by HTML range inputs and a
-  few lines of JavaScript) when ``OPTLIB_STATIC=1``, as in the website build: the page has no kernel,
-  and an ipywidgets slider there would do nothing.
+* an :class:`~optlib.explorer.Explorer` (the moving parts precomputed on the slider grid, switched
+  by HTML range inputs and a few lines of JavaScript) when ``OPTLIB_STATIC=1``, as in the website
+  build: the page has no kernel, and an ipywidgets slider there would do nothing.
 
 This is the only module that imports ipywidgets, and only when a live demo is made.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import io
-import itertools
-import json
 import os
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from ._validate import check_count, check_range
+from ._validate import check_range
+from .explorer import Explorer
 from .plotting import MOVING, new_figure
 
 STATIC_ENV = "OPTLIB_STATIC"
@@ -91,20 +88,26 @@ class LiveDemo:
         self.params = tuple(params)
         self.fig = new_figure(width, height)
         self._draw = setup(self.fig)
-        self._moving = self.fig.findobj(lambda artist: artist.get_gid() == MOVING)
-        for artist in self._moving:
+        self.moving = self.fig.findobj(lambda artist: artist.get_gid() == MOVING)
+        for artist in self.moving:
             artist.set_animated(True)  # left out of the background render
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")  # the layout is solved; keep it fixed
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.background_png = _encode_png(self.fig.canvas)
         self.description = ""
+
+    def redraw_data(self, **values) -> str:
+        """Recompute the moving artists for these slider values (no rendering); return the description."""
+        self.description = self._draw(**values)
+        return self.description
 
     def update(self, **values) -> bytes:
         """Recompute and redraw for these slider values; return the new PNG."""
-        self.description = self._draw(**values)
+        self.redraw_data(**values)
         canvas = self.fig.canvas
         canvas.restore_region(self._background)
-        for artist in self._moving:
+        for artist in self.moving:
             artist.axes.draw_artist(artist)
         return _encode_png(canvas)
 
@@ -139,75 +142,3 @@ def _slider(w, p: Param):
         return w.FloatLogSlider(value=p.initial(), base=10, min=np.log10(p.low),
                                 max=np.log10(p.high), step=p.step, **common)
     return w.FloatSlider(value=p.initial(), min=p.low, max=p.high, step=p.step, **common)
-
-
-class Explorer:
-    """Frames precomputed on the grid of slider values, switched in the browser without a kernel.
-
-    The HTML holds one ``<img>`` (its alt text is the frame's description), one labelled
-    ``<input type="range">`` per parameter, a caption that screen readers announce, and a small
-    script; everything is inline, so the page needs no other file and works offline.
-    """
-
-    def __init__(self, setup, params, name: str, width=7.0, height=3.2):
-        if not re.fullmatch(r"[a-z0-9-]+", name):
-            raise ValueError(f"Explorer: name must be lowercase letters, digits and '-', got {name!r}")
-        self.name, self.params = name, tuple(params)
-        check_count("Explorer", "number of parameters", len(self.params), low=1)
-        live = LiveDemo(setup, self.params, width, height)
-        self.frames, self.alts = [], []
-        for combo in itertools.product(*(p.frame_values() for p in self.params)):
-            png = live.update(**{p.name: float(v) for p, v in zip(self.params, combo)})
-            self.frames.append("data:image/png;base64," + base64.b64encode(png).decode())
-            self.alts.append(live.description)
-
-    def __repr__(self):
-        return f"<Explorer {self.name!r}: {len(self.frames)} frames; shown as HTML on the website>"
-
-    def _repr_html_(self) -> str:
-        ident = f"optlib-explorer-{self.name}"
-        values = [p.frame_values() for p in self.params]
-        start = [int(np.argmin(np.abs(v - p.initial()))) for p, v in zip(self.params, values)]
-        data = {"frames": self.frames, "alts": self.alts, "sizes": [len(v) for v in values],
-                "labels": [[p.format(x) for x in v] for p, v in zip(self.params, values)]}
-        first = int(np.ravel_multi_index(start, data["sizes"]))
-        inputs = "\n".join(
-            f'<div class="optlib-slider"><label for="{ident}-{i}">{html.escape(p.label)}</label> '
-            f'<input type="range" id="{ident}-{i}" min="0" max="{len(v) - 1}" step="1" '
-            f'value="{s}" aria-valuetext="{html.escape(p.label)} = {data["labels"][i][s]}"> '
-            f'<output for="{ident}-{i}">{data["labels"][i][s]}</output></div>'
-            for i, (p, v, s) in enumerate(zip(self.params, values, start)))
-        payload = json.dumps(data).replace("</", "<\\/")
-        return f"""<div class="optlib-explorer" id="{ident}">
-{inputs}
-<img src="{self.frames[first]}" alt="{html.escape(self.alts[first])}" style="max-width:100%">
-<p class="optlib-caption" aria-live="polite">{html.escape(self.alts[first])}</p>
-<script type="application/json">{payload}</script>
-<script>{_EXPLORER_JS.replace("IDENT", ident)}</script>
-</div>"""
-
-
-# Flattened index of the frame = row-major index of the sliders' positions (as np.ravel_multi_index).
-_EXPLORER_JS = """
-(function () {
-  var root = document.getElementById("IDENT");
-  var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
-  var inputs = root.querySelectorAll('input[type="range"]');
-  var img = root.querySelector("img"), caption = root.querySelector(".optlib-caption");
-  function redraw() {
-    var index = 0;
-    inputs.forEach(function (input, i) {
-      var pos = Number(input.value);
-      index = index * data.sizes[i] + pos;
-      var text = data.labels[i][pos];
-      input.nextElementSibling.textContent = text;
-      var label = root.querySelector('label[for="' + input.id + '"]').textContent;
-      input.setAttribute("aria-valuetext", label + " = " + text);
-    });
-    img.src = data.frames[index];
-    img.alt = data.alts[index];
-    caption.textContent = data.alts[index];
-  }
-  inputs.forEach(function (input) { input.addEventListener("input", redraw); });
-})();
-"""

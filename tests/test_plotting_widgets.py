@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import optlib as ol
-from optlib.widgets import Explorer, LiveDemo, Param
+from optlib.explorer import Explorer
+from optlib.widgets import LiveDemo, Param
 
 ROTATED = ol.Quadratic([[1.0, 1.0], [1.0, 4.0]], label="the rotated quadratic")
 
@@ -40,13 +41,42 @@ def test_static_explorer_has_a_labelled_frame_per_grid_value():
     params = [Param("lr", "learning rate α", 0.1, 0.5, 0.1)]
     explorer = Explorer(demo_setup(), params, name="test-explorer")
     page = explorer._repr_html_()
-    assert len(explorer.frames) == 5 and len(set(explorer.frames)) == 5
+    assert len(explorer.frames) == 5 and len({json.dumps(f) for f in explorer.frames}) == 5
     assert '<label for="optlib-explorer-test-explorer-0">learning rate α</label>' in page
     assert re.search(r'<input type="range" id="optlib-explorer-test-explorer-0" min="0" max="4"', page)
     data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', page, re.S).group(1))
     assert data["sizes"] == [5] and data["labels"] == [["0.1", "0.2", "0.3", "0.4", "0.5"]]
     assert all(alt.startswith("SGD, lr = ") for alt in data["alts"])
     assert "diverged" not in data["alts"][3] and "grew" in data["alts"][4]  # 0.5 > 2/λmax ≈ 0.465
+
+
+def test_explorer_paths_are_the_live_figure_in_pixels():
+    """The SVG path of a frame passes through the pixels where matplotlib draws the same points."""
+    explorer = Explorer(demo_setup(), [Param("lr", "lr", 0.1, 0.2, 0.1)], name="pixels")
+    live = LiveDemo(demo_setup(), explorer.params)
+    live.redraw_data(lr=0.1)
+    path = live.moving[0]  # the contour panel's trajectory
+    expected = path.get_transform().transform(path.get_xydata()[:3])
+    numbers = [float(v) for v in re.findall(r"-?\d+\.\d", explorer.frames[0][0])[:6]]
+    height = explorer.size[1]
+    assert np.allclose(numbers[0::2], expected[:, 0], atol=0.06)
+    assert np.allclose(numbers[1::2], height - expected[:, 1], atol=0.06)
+    assert explorer.frames[0][0].startswith("M") and explorer.shapes[0]["marker"] > 0
+
+
+def test_explorer_breaks_lines_at_missing_points_as_matplotlib_does():
+    def setup(fig):
+        ax = fig.subplots()
+        ax.set(yscale="log", xlim=(0, 3), ylim=(1e-3, 10))
+        (line,) = ax.plot([], [], "-", gid=ol.plotting.MOVING)
+
+        def update(a):
+            line.set_data([0, 1, 2, 3], [1.0, np.nan, a, 1.0])  # a gap in the line
+            return f"a={a:g}"
+        return update
+
+    explorer = Explorer(setup, [Param("a", "a", 1, 2, 1)], name="logbreak")
+    assert explorer.frames[0][0].count("M") == 2 and "nan" not in explorer.frames[0][0].lower()
 
 
 def test_two_parameter_explorer_orders_frames_row_major():

@@ -9,7 +9,7 @@ import http.server
 import shutil
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 import yaml
@@ -18,6 +18,8 @@ pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+MAX_PAGE_BYTES = 3 * 1024 * 1024
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The flags measured on these machines: no sandbox as root, and no background traffic to Google.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -71,10 +73,16 @@ class PageVisit:
     def __init__(self, browser, url, width=1280):
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
-        self.console, self.requests = [], []
+        self.console, self.requests, self.responses, self.errors = [], [], [], []
         self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("response", lambda r: self.responses.append(r))
         self.page.goto(url, wait_until="networkidle")
+
+    def bytes_loaded(self) -> int:
+        """Bytes of every response the page needed: HTML, styles, scripts, fonts, images."""
+        return sum(len(r.body()) for r in self.responses if r.status == 200)
 
     def off_site(self, site_url):
         own = urlparse(site_url).netloc
@@ -105,6 +113,48 @@ def test_page_loads_offline_with_maths_typeset(visit, site_url, page):
     if v.page.locator("article .math").count():
         assert v.page.locator("article mjx-container").count() > 0, f"maths not typeset on {page}"
     assert "Traceback" not in text, f"a cell error was published on {page}"
+    errors = [text for kind, text in v.console if kind == "error"] + v.errors
+    assert errors == [], f"console errors on {page}"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_weight_is_below_3_mb(visit, site_url, page):
+    v = visit(f"{site_url}/{page}")
+    weight = v.bytes_loaded()
+    print(f"{page}: {weight / 1e6:.2f} MB")
+    assert weight < MAX_PAGE_BYTES, f"{page} weighs {weight / 1e6:.2f} MB"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_no_serious_accessibility_violations(visit, site_url, page):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci); `make test` installs it")
+    v = visit(f"{site_url}/{page}")
+    v.page.add_script_tag(path=str(AXE))
+    violations = v.page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .filter(x => x.impact === 'critical' || x.impact === 'serious')
+             .map(x => `${x.id} (${x.impact}): ${x.nodes.map(n => n.target.join(' ')).join(', ')}`)""")
+    assert violations == [], f"axe on {page}:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("page", chapter_notebooks())
+def test_download_button_gives_the_notebook(visit, site_url, page):
+    v = visit(f"{site_url}/{page}")
+    href = v.page.locator('a[href$=".ipynb"]').first.get_attribute("href")
+    notebook = v.page.request.get(urljoin(f"{site_url}/{page}", href))
+    assert notebook.ok and notebook.json()["nbformat"] == 4
+
+
+@pytest.mark.parametrize("page", chapter_notebooks())
+def test_explorers_fit_a_phone_screen(visit, site_url, page):
+    v = visit(f"{site_url}/{page}", width=390)
+    for image in v.page.locator(".optlib-explorer img").all():
+        image.scroll_into_view_if_needed()
+        box = image.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "explorer figure wider than the screen"
+        assert box["width"] > 300, "explorer figure shrunk too far to read"
+    assert v.page.evaluate("document.scrollingElement.scrollWidth") <= 390 + 1
 
 
 @pytest.mark.parametrize("page", chapter_notebooks())
@@ -123,14 +173,15 @@ def test_every_explorer_slider_changes_the_figure(visit, site_url, page):
     for i in range(explorers.count()):
         explorer = explorers.nth(i)
         image, caption = explorer.locator("img"), explorer.locator(".optlib-caption")
+        drawing = explorer.locator("svg")
         for j in range(explorer.locator('input[type="range"]').count()):
             slider = explorer.locator('input[type="range"]').nth(j)
             label = explorer.locator(f'label[for="{slider.get_attribute("id")}"]')
             assert label.inner_text().strip(), "every slider has a visible label"
-            before = (image.get_attribute("src"), image.get_attribute("alt"), caption.inner_text())
+            before = (drawing.inner_html(), image.get_attribute("alt"), caption.inner_text())
             slider.focus()
             slider.press("End")  # keyboard, as a reader without a mouse would
-            after = (image.get_attribute("src"), image.get_attribute("alt"), caption.inner_text())
+            after = (drawing.inner_html(), image.get_attribute("alt"), caption.inner_text())
             assert after[0] != before[0], f"slider {j} of explorer {i} did not change the figure"
             assert after[1] and after[1] != before[1] and after[2] == after[1]
             value_text = slider.get_attribute("aria-valuetext")
