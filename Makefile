@@ -38,7 +38,7 @@ book: $(STAMP)
 	OPTLIB_STATIC=1 $(BIN)/jupyter-book build . -W -n --keep-going
 
 lint: $(STAMP)
-	$(BIN)/ruff check optlib tests tools
+	$(BIN)/ruff check optlib tests tools book/_ext
 
 unit: $(STAMP)
 	OPTLIB_CHECK_STRICT=1 $(BIN)/python -m pytest -m "not site" -v

@@ -24,6 +24,8 @@ from ._validate import check_count
 
 # Far-off points (a diverging run) are clamped here; the axes' clip path hides them anyway.
 _CLAMP = 1e4
+# A point closer than this (pixels) to the last one drawn adds nothing visible: it is left out.
+_MIN_STEP = 0.5
 _MARKERS = {"o", "s", "^", "v", "D", "."}
 
 
@@ -111,14 +113,17 @@ def _geometry(artist, height: float):
         return [round(float(x), 1), round(height - float(y), 1), artist.get_text()]
     with np.errstate(divide="ignore", invalid="ignore"):
         xy = artist.get_transform().transform(artist.get_xydata())
-    parts, pen_down = [], False
-    for x, y in xy:
+    parts, pen_down, last = [], False, None
+    for i, (x, y) in enumerate(xy):
         if not (np.isfinite(x) and np.isfinite(y)):
             pen_down = False
             continue
         x, y = np.clip([x, height - y], -_CLAMP, _CLAMP)
+        is_last = i == len(xy) - 1
+        if pen_down and not is_last and np.hypot(x - last[0], y - last[1]) < _MIN_STEP:
+            continue
         parts.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
-        pen_down = True
+        pen_down, last = True, (x, y)
     return "".join(parts)
 
 

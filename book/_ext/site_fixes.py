@@ -1,0 +1,80 @@
+"""Fixes to the theme's HTML, applied when the site is built (a local Sphinx extension).
+
+Each fix answers a finding of the site tests (tests/test_site.py), not a matter of taste:
+
+* Inline scripts (sphinx-thebe's configuration, sphinx-togglebutton's selector) are added twice,
+  and the second copy of thebe's throws "Identifier 'THEBE_JS_URL' has already been declared" in
+  the console: keep one copy of each.
+* The theme loads FontAwesome twice, as a webfont from its CSS and as a 1.5 MB script that swaps
+  icons for SVGs. The webfont alone draws every icon; dropping the script halves the page weight.
+* Figures: matplotlib's PNGs are full colour, but a plot has few colours; a 128-colour palette
+  looks the same and weighs a third as much (every page stays under 3 MB).
+* Accessibility (axe-core): the search buttons' aria-label "Search" hides their visible text
+  "Search Ctrl+K"; the icons inside the colour-mode button are decorative; bibliography entries
+  use the deprecated role "doc-biblioentry" inside a role="list" that needs "listitem" children.
+"""
+
+import io
+import re
+from pathlib import Path
+
+from PIL import Image
+
+FONTAWESOME_JS = re.compile(r'[ \t]*<(?:script defer src|link rel="preload" as="script" href)='
+                            r'"[^"]*scripts/fontawesome\.js[^"]*"[^>]*>(?:</script>)?\n?')
+SEARCH_BUTTON_LABEL = re.compile(
+    r'(<button class="[^"]*search-button__button[^"]*"[^>]*?) aria-label="[^"]*"')
+DECORATIVE_ICON = re.compile(r'<i class="(theme-switch fa-[^"]*)"')
+
+
+def polish(page: str) -> str:
+    """The HTML of one page with the fixes above applied."""
+    page = FONTAWESOME_JS.sub("", page)
+    page = SEARCH_BUTTON_LABEL.sub(r"\1", page)
+    page = DECORATIVE_ICON.sub(r'<i aria-hidden="true" class="\1"', page)
+    return page.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _unique_scripts(app, pagename, templatename, context, doctree):
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        # Inline scripts arrive twice, once with filename None and once with "": same script.
+        key = (getattr(script, "filename", script) or "",
+               tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def _polish_pages(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = polish(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+    for leftover in (out / "_static" / "scripts").glob("fontawesome.js*"):
+        leftover.unlink()
+    for figure in (out / "_images").glob("*.png"):
+        smaller = palette_png(figure.read_bytes())
+        if len(smaller) < figure.stat().st_size:
+            figure.write_bytes(smaller)
+
+
+def palette_png(png: bytes, colours: int = 128) -> bytes:
+    """The same picture as a palette PNG (transparency flattened onto white)."""
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    flat = Image.new("RGB", image.size, "white")
+    flat.paste(image, mask=image.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.quantize(colours, method=Image.Quantize.MEDIANCUT).save(buffer, format="png", optimize=True)
+    return buffer.getvalue()
+
+
+def setup(app):
+    app.connect("html-page-context", _unique_scripts, priority=900)  # after sphinx-thebe adds its copy
+    app.connect("build-finished", _polish_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,46 @@
+"""The HTML fixes applied at build time (book/_ext/site_fixes.py)."""
+
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import site_fixes  # noqa: E402
+
+PAGE = """<head>
+    <link rel="preload" as="script" href="../_static/scripts/fontawesome.js?digest=abc" />
+    <script defer src="../_static/scripts/fontawesome.js?digest=abc"></script>
+    <script src="../_static/scripts/bootstrap.js?digest=abc"></script>
+</head>
+<button class="btn search-button__button" title="Search" aria-label="Search" x>
+<i class="theme-switch fa-solid fa-sun fa-lg" data-mode="light" title="Light"></i>
+<div role="list" class="citation-list"><div class="citation" id="a" role="doc-biblioentry">A</div></div>
+"""
+
+
+def test_polish_drops_fontawesome_script_and_fixes_roles_and_labels():
+    fixed = site_fixes.polish(PAGE)
+    assert "fontawesome.js" not in fixed and "bootstrap.js" in fixed
+    assert 'aria-label="Search"' not in fixed and 'title="Search"' in fixed
+    assert '<i aria-hidden="true" class="theme-switch fa-solid fa-sun fa-lg"' in fixed
+    assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
+
+
+def test_polish_leaves_other_pages_alone():
+    other = '<p>no theme parts here <a aria-label="Search">x</a></p>'
+    assert site_fixes.polish(other) == other
+
+
+def test_palette_png_keeps_the_picture():
+    rng = np.random.default_rng(0)
+    pixels = np.full((60, 80, 3), 255, np.uint8)
+    pixels[20:40, 10:70] = [0, 114, 178]                    # a blue band, as in a plot
+    pixels[rng.integers(0, 60, 200), rng.integers(0, 80, 200)] = [230, 159, 0]
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="png")
+    smaller = site_fixes.palette_png(buffer.getvalue())
+    back = np.asarray(Image.open(io.BytesIO(smaller)).convert("RGB")).astype(int)
+    assert np.abs(back - pixels).max() <= 8
