@@ -68,17 +68,22 @@ class ContourPlot:
 
 
 class ConvergencePlot:
-    """f(x_k) − f* against the iteration k on a log scale, with fixed limits so runs compare."""
+    """f(x_k) − f*, or ‖x_k − x*‖ when ``x_star`` is given, against k on a log scale.
 
-    def __init__(self, ax, steps: int, f_star: float = 0.0, ylim=(1e-12, 1e4), color=PALETTE[0]):
-        self.f_star = f_star
-        ax.set(yscale="log", xlim=(0, steps), ylim=ylim, xlabel="iteration k",
-               ylabel=r"$f(x_k) - f^*$")
+    The limits are fixed so that runs compare across slider positions.
+    """
+
+    def __init__(self, ax, steps: int, f_star: float = 0.0, ylim=(1e-12, 1e4), color=PALETTE[0],
+                 x_star=None):
+        self.f_star, self.x_star = f_star, x_star
+        label = r"$f(x_k) - f^*$" if x_star is None else r"$\|x_k - x^*\|$"
+        ax.set(yscale="log", xlim=(0, steps), ylim=ylim, xlabel="iteration k", ylabel=label)
         ax.grid(True, which="major", alpha=0.3)
         (self.curve,) = ax.plot([], [], "-", color=color, lw=1.5, gid=MOVING)
 
     def show(self, traj: Trajectory) -> None:
-        gap = np.maximum(traj.values - self.f_star, 1e-300)  # log axis: keep exact zeros drawable
+        gap = traj.values - self.f_star if self.x_star is None else traj.distances(self.x_star)
+        gap = np.maximum(gap, 1e-300)  # log axis: keep exact zeros drawable
         self.curve.set_data(np.arange(len(gap)), gap)
 
 

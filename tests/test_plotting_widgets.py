@@ -129,3 +129,15 @@ def test_bad_sliders_are_refused(kwargs, message):
 def test_explorer_names_must_be_safe_html_ids():
     with pytest.raises(ValueError, match=r"Explorer: name must be lowercase"):
         Explorer(demo_setup(), [Param("lr", "lr", 0.1, 0.2, 0.1)], name="Bad Name")
+
+
+def test_convergence_plot_shows_the_gap_or_the_distance():
+    fig = ol.plotting.new_figure()
+    gap_ax, dist_ax = fig.subplots(1, 2)
+    traj = ol.run(ol.SGD(lr=0.25), ol.Quadratic([[2.0]]), -4.0, 3)     # x = −4, −2, −1, −0.5
+    gap, dist = ol.plotting.ConvergencePlot(gap_ax, 3), ol.plotting.ConvergencePlot(dist_ax, 3, x_star=[0.0])
+    gap.show(traj)
+    dist.show(traj)
+    assert gap.curve.get_ydata() == pytest.approx([16, 4, 1, 0.25])
+    assert dist.curve.get_ydata() == pytest.approx([4, 2, 1, 0.5])
+    assert "x^*" in dist_ax.get_ylabel()

@@ -193,6 +193,8 @@ def test_every_explorer_slider_changes_the_figure(visit, site_url, page):
 def test_every_image_has_alt_text(visit, site_url):
     for page in toc_pages():
         v = visit(f"{site_url}/{page}")
-        missing = v.page.eval_on_selector_all(
-            "article img", "imgs => imgs.filter(i => !(i.alt || '').trim()).map(i => i.src.slice(0, 80))")
-        assert missing == [], f"images without alt text on {page}"
+        poor = v.page.eval_on_selector_all(
+            "article img",
+            "imgs => imgs.map(i => (i.alt || '').trim())"
+            "  .filter(a => a.length < 30 || /\\.(png|svg|jpe?g)$/i.test(a) || a.startsWith('<'))")
+        assert poor == [], f"images without a meaningful alt text on {page}: {poor}"
