@@ -135,6 +135,7 @@ def _encode_png(canvas) -> bytes:
     rgb.quantize(64, method=Image.Quantize.MEDIANCUT).save(buffer, format="png")
     return buffer.getvalue()
 
+
 def _slider(w, p: Param):
     common = dict(description=p.label, continuous_update=True, readout_format=".3g",
                   style={"description_width": "initial"}, layout=w.Layout(width="420px"))

@@ -87,6 +87,7 @@ def test_momentum_numbers_agree_with_optlib_and_theory():
 def test_momentum_checks_reject_wrong_answers(lenient):
     assert not check.optimal_beta(9 / 11).correct          # ρ*, not β*
     assert not check.equivalent_lr(0.5).correct
+
     def stub(*args):
         raise NotImplementedError
 
