@@ -7,17 +7,34 @@ so reusing the artists keeps a redraw cheap.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-from .loops import Trajectory
+from .loops import Trajectory, run
 
 # Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, vermillion, purple, sky, yellow).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 GREY = "#7f7f7f"
 # The gid of artists that a slider update redraws; everything else is drawn once (see widgets).
 MOVING = "moving"
+
+
+def palette_png(image: Image.Image, colours: int, optimize: bool = False) -> bytes:
+    """PNG of ``image`` reduced to a palette: plots have few colours, so it looks the same and weighs less.
+
+    Transparency is flattened onto white. ``optimize`` compresses harder: worth it for a file
+    written once, too slow for a slider redraw.
+    """
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.quantize(colours, method=Image.Quantize.MEDIANCUT).save(buffer, format="png", optimize=optimize)
+    return buffer.getvalue()
 
 
 def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100) -> Figure:
@@ -114,8 +131,6 @@ def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, 
     Returns ``setup(fig) -> update``, the form that ``optlib.widgets.show`` expects: ``update(**values)``
     runs the method, redraws the moving parts and returns a sentence describing the run (alt text).
     """
-    from .loops import run
-
     def setup(fig):
         ax_path, ax_conv = fig.subplots(1, 2, width_ratios=[1.2, 1])
         if np.size(x0) == 1:

@@ -15,7 +15,6 @@ This is the only module that imports ipywidgets, and only when a live demo is ma
 from __future__ import annotations
 
 import html
-import io
 import os
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from PIL import Image
 
 from ._validate import check_range
 from .explorer import Explorer
-from .plotting import MOVING, new_figure
+from .plotting import MOVING, new_figure, palette_png
 
 STATIC_ENV = "OPTLIB_STATIC"
 
@@ -129,11 +128,8 @@ class LiveDemo:
 
 
 def _encode_png(canvas) -> bytes:
-    """PNG of the canvas's pixels, reduced to a 64-colour palette (plots have few colours)."""
-    rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    buffer = io.BytesIO()
-    rgb.quantize(64, method=Image.Quantize.MEDIANCUT).save(buffer, format="png")
-    return buffer.getvalue()
+    """PNG of the canvas's pixels with a 64-colour palette."""
+    return palette_png(Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()), 64)
 
 
 def _slider(w, p: Param):

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from optlib.plotting import palette_png
+
 FONTAWESOME_JS = re.compile(r'[ \t]*<(?:script defer src|link rel="preload" as="script" href)='
                             r'"[^"]*scripts/fontawesome\.js[^"]*"[^>]*>(?:</script>)?\n?')
 SEARCH_BUTTON_LABEL = re.compile(
@@ -59,22 +61,6 @@ def _polish_pages(app, exception):
     for leftover in (out / "_static" / "scripts").glob("fontawesome.js*"):
         leftover.unlink()
     for figure in (out / "_images").glob("*.png"):
-        smaller = palette_png(figure.read_bytes())
+        smaller = palette_png(Image.open(io.BytesIO(figure.read_bytes())), 128, optimize=True)
         if len(smaller) < figure.stat().st_size:
             figure.write_bytes(smaller)
-
-
-def palette_png(png: bytes, colours: int = 128) -> bytes:
-    """The same picture as a palette PNG (transparency flattened onto white)."""
-    image = Image.open(io.BytesIO(png)).convert("RGBA")
-    flat = Image.new("RGB", image.size, "white")
-    flat.paste(image, mask=image.getchannel("A"))
-    buffer = io.BytesIO()
-    flat.quantize(colours, method=Image.Quantize.MEDIANCUT).save(buffer, format="png", optimize=True)
-    return buffer.getvalue()
-
-
-def setup(app):
-    app.connect("html-page-context", _unique_scripts, priority=900)  # after sphinx-thebe adds its copy
-    app.connect("build-finished", _polish_pages)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
