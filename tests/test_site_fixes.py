@@ -44,3 +44,16 @@ def test_palette_png_keeps_the_picture():
     smaller = site_fixes.palette_png(Image.open(buffer), 128)
     back = np.asarray(Image.open(io.BytesIO(smaller)).convert("RGB")).astype(int)
     assert np.abs(back - pixels).max() <= 8
+
+
+def test_extension_connects_its_fixes():
+    class App:
+        def __init__(self):
+            self.events = []
+
+        def connect(self, event, handler, priority=500):
+            self.events.append(event)
+
+    app = App()
+    metadata = site_fixes.setup(app)
+    assert app.events == ["html-page-context", "build-finished"] and metadata["parallel_read_safe"]

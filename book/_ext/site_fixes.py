@@ -64,3 +64,9 @@ def _polish_pages(app, exception):
         smaller = palette_png(Image.open(io.BytesIO(figure.read_bytes())), 128, optimize=True)
         if len(smaller) < figure.stat().st_size:
             figure.write_bytes(smaller)
+
+
+def setup(app):
+    app.connect("html-page-context", _unique_scripts, priority=900)  # after sphinx-thebe adds its copy
+    app.connect("build-finished", _polish_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
