@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._threads import single_threaded
 from ._validate import check_count, check_range
 
 
@@ -46,6 +47,7 @@ class Trajectory:
         return np.linalg.norm(self.xs - np.asarray(x_star, dtype=float), axis=1)
 
 
+@single_threaded
 def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     """Run ``steps`` steps of ``method`` on ``objective`` from ``x0`` (the method is reset first).
 
@@ -78,6 +80,7 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method))
 
 
+@single_threaded
 def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star: float = 0.0) -> int:
     """Steps until f(x_k) − f* ≤ tol · (f(x0) − f*), without storing the run; max_steps + 1 if never.
 
@@ -121,6 +124,7 @@ class TrainLog:
     diverged: bool
 
 
+@single_threaded
 def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int,
           rng: np.random.Generator, record=None) -> TrainLog:
     """Minibatch training of ``params`` (a dict of arrays) with ``method`` (reset first).

@@ -109,9 +109,15 @@ def describe(traj: Trajectory, f_star: float = 0.0) -> str:
     if traj.diverged:
         return f"The run diverged: it was stopped after {traj.steps} steps as f(x) exploded."
     gaps = traj.values - f_star
-    if gaps[-1] > gaps[0]:
-        return f"f − f* grew from {gaps[0]:.3g} to {gaps[-1]:.3g} in {traj.steps} steps: diverging."
+    first, last = gaps[0], gaps[-1]
     moves = np.diff(traj.xs, axis=0)
+    if not np.any(moves):
+        return f"The iterate did not move in {traj.steps} steps: f − f* stayed at {first:.3g}."
+    if np.isclose(last, first, rtol=1e-9, atol=0):
+        return (f"f − f* is back at {first:.3g} after {traj.steps} steps: the iterates bounce "
+                "between points of equal height without converging.")
+    if last > first:
+        return f"f − f* grew from {first:.3g} to {last:.3g} in {traj.steps} steps: diverging."
     turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) < 0
     rises = int(np.sum(np.diff(gaps) > 0))
     if rises:
@@ -120,7 +126,24 @@ def describe(traj: Trajectory, f_star: float = 0.0) -> str:
         shape = "zig-zagging across the valley"
     else:
         shape = "moving steadily"
-    return f"f − f* fell from {gaps[0]:.3g} to {gaps[-1]:.2g} in {traj.steps} steps, {shape}."
+    return f"f − f* fell from {first:.3g} to {last:.3g} in {traj.steps} steps, {shape}."
+
+
+def show(fig, alt: str) -> None:
+    """Display a finished pyplot figure with alt text written from the run that drew it.
+
+    The alt text travels in the output's metadata; the site build puts it on the page's ``<img>``
+    (book/_ext/site_fixes.py), so a figure's description is computed, never typed.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    if not isinstance(alt, str) or len(alt.split()) < 5:
+        raise ValueError(f"show: alt must be a sentence describing the figure, got alt={alt!r}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    display(Image(buffer.getvalue()), metadata={"image/png": {"alt": alt}})
 
 
 def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, x_star=None,

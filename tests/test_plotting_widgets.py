@@ -29,6 +29,32 @@ def test_describe_tells_converging_zigzag_overshooting_and_diverging_runs_apart(
     assert "diverged" in diverged
 
 
+def test_describe_says_when_a_run_bounces_or_stands_still():
+    f = ol.Quadratic([[2.0]])
+    bounce = ol.plotting.describe(ol.run(ol.SGD(lr=1.0), f, 8.7, 24))  # x_k = ±8.7
+    still = ol.plotting.describe(ol.run(ol.SGD(lr=0.3), f, 0.0, 10))
+    assert "back at 75.7" in bounce and "fell" not in bounce and "grew" not in bounce
+    assert "did not move" in still
+
+
+def test_show_puts_the_alt_text_in_the_output_metadata(monkeypatch):
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata: shown.append((obj, metadata)))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    ol.plotting.show(fig, alt="A straight line falling from 1 to 0.")
+    image, metadata = shown[0]
+    assert image.data.startswith(b"\x89PNG")
+    assert metadata == {"image/png": {"alt": "A straight line falling from 1 to 0."}}
+    assert not plt.get_fignums()  # closed, so the notebook does not show it twice
+    with pytest.raises(ValueError, match="alt must be a sentence"):
+        ol.plotting.show(plt.figure(), alt="")
+    plt.close("all")
+
+
 def test_live_update_changes_the_picture_and_the_description():
     live = LiveDemo(demo_setup(), [Param("lr", "learning rate", 0.05, 0.6, 0.05)])
     slow, fast = live.update(lr=0.05), live.update(lr=0.4)

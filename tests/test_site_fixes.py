@@ -57,3 +57,17 @@ def test_extension_connects_its_fixes():
     app = App()
     metadata = site_fixes.setup(app)
     assert app.events == ["html-page-context", "build-finished"] and metadata["parallel_read_safe"]
+
+
+def test_alt_text_in_an_outputs_metadata_reaches_the_image():
+    class Data:
+        mime_type = "image/png"
+        output_metadata = {"image/png": {"alt": "A parabola with five iterates on it."}}
+
+    def render_image(self, data):
+        return [{"uri": "figure.png"}]
+
+    nodes = site_fixes.alt_from_output(render_image)(None, Data())
+    assert nodes == [{"uri": "figure.png", "alt": "A parabola with five iterates on it."}]
+    Data.output_metadata = {}
+    assert site_fixes.alt_from_output(render_image)(None, Data()) == [{"uri": "figure.png"}]

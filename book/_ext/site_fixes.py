@@ -12,12 +12,17 @@ Each fix answers a finding of the site tests (tests/test_site.py), not a matter 
 * Accessibility (axe-core): the search buttons' aria-label "Search" hides their visible text
   "Search Ctrl+K"; the icons inside the colour-mode button are decorative; bibliography entries
   use the deprecated role "doc-biblioentry" inside a role="list" that needs "listitem" children.
+* Alt text from the run: ``optlib.plotting.show(fig, alt)`` puts a figure's description in the
+  output's metadata, which myst-nb ignores (it reads alt text only from cell metadata, where it
+  would be typed by hand): the image renderer is wrapped to copy it onto the ``<img>``.
 """
 
+import functools
 import io
 import re
 from pathlib import Path
 
+from myst_nb.core.render import NbElementRenderer
 from PIL import Image
 
 from optlib.plotting import palette_png
@@ -66,7 +71,25 @@ def _polish_pages(app, exception):
             figure.write_bytes(smaller)
 
 
+def alt_from_output(render_image):
+    """Wrap myst-nb's image renderer so that an output's own ``alt`` metadata reaches the page."""
+
+    @functools.wraps(render_image)
+    def render(self, data):
+        image_nodes = render_image(self, data)
+        alt = data.output_metadata.get(data.mime_type, {}).get("alt")
+        if alt:
+            for node in image_nodes:
+                node["alt"] = str(alt)
+        return image_nodes
+
+    render.wraps_alt = True
+    return render
+
+
 def setup(app):
+    if not getattr(NbElementRenderer.render_image, "wraps_alt", False):
+        NbElementRenderer.render_image = alt_from_output(NbElementRenderer.render_image)
     app.connect("html-page-context", _unique_scripts, priority=900)  # after sphinx-thebe adds its copy
     app.connect("build-finished", _polish_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

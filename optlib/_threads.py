@@ -1,0 +1,28 @@
+"""One BLAS thread inside optlib's loops, whatever the environment.
+
+optlib's problems are small and dense: a BLAS call on a 100 × 100 matrix finishes before a second
+thread has started. A student's Jupyter does not set OMP_NUM_THREADS, and with another CPU-bound
+process on a 2-core machine the default threads then fight over the cores (chapter 6 ran 4.4×
+slower). ``single_threaded`` limits BLAS to one thread for the duration of a call and restores
+the caller's setting afterwards; the limit costs a few microseconds per call.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from threadpoolctl import ThreadpoolController
+
+# Made once, after numpy has loaded its BLAS: finding the libraries is the slow part (~0.2 ms).
+_CONTROLLER = ThreadpoolController()
+
+
+def single_threaded(func):
+    """Decorator: run ``func`` with one BLAS thread."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _CONTROLLER.limit(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,36 @@
+"""The prose states no number that the notebook does not compute.
+
+A number written after "≈", "\\approx" or "about" is a measured or derived figure: it must come from
+a {glue} role (computed and asserted in a cell), not be typed, or it silently goes stale when the
+code changes. Fractions and powers written as formulas ("about 1/(1 − ρ)") are not numbers.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`[^`]*`")
+TYPED = re.compile(r"(≈|\\approx|\babout)\s*\$?\s*[-−]?[0-9][0-9.,]*(e-?[0-9]+)?(?![0-9.,]*\s*[/^(])")
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    """The numbers typed after ≈, \\approx or 'about' in ``markdown``, glue roles left out."""
+    return [m.group(0).strip().rstrip(".,") for m in TYPED.finditer(GLUE.sub("", markdown))]
+
+
+def test_the_pattern_catches_typed_numbers_and_spares_glue_and_formulas():
+    assert typed_numbers(r"the rate is $\approx 0.4648$, or ≈ 7.0, about 60 steps") == [
+        r"\approx 0.4648", "≈ 7.0", "about 60"]
+    assert typed_numbers(r"$\approx$ {glue:text}`lr_max:.4f` and about {glue}`n` steps") == []
+    assert typed_numbers(r"within about 1/(1 − ρ) steps, about $2^k$, about the learning rate") == []
+
+
+@pytest.mark.parametrize("notebook", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.name)
+def test_no_typed_numbers_in_a_chapters_markdown(notebook):
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    found = [f"cell {i}: {number}" for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
+             for number in typed_numbers("".join(cell["source"]))]
+    assert not found, "numbers typed into the prose (glue and assert them): " + "; ".join(found)
