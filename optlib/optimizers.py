@@ -121,9 +121,12 @@ class Momentum(Optimizer):
     """Heavy-ball momentum (Polyak 1964; DLB Alg. 8.2).
 
     Update:       v ← β v − η g,   x ← x + v
-    Symbols → arguments: η (DLB ε, Lee η) → ``lr``; β (DLB α, Lee λ) → ``beta``; v → ``state.v``.
-    Convention:   v is the step itself (DLB, Lee). Park's EMA form v ← βv + (1 − β)g, x ← x − αv is
-                  this method with lr = α(1 − β); PyTorch's v ← βv + g, x ← x − lr·v is it with the same lr.
+    Symbols → arguments: η (DLB ε, Lee η, Park α) → ``lr``; β (DLB α, Lee λ, Park β) → ``beta``;
+                  v → ``state.v``.
+    Convention:   v is the step itself (DLB, Lee). The sum form v ← βv + g, x ← x − αv (Park's update
+                  slide, PyTorch) is this method with lr = α. The moving-average form
+                  v ← βv + (1 − β)g, x ← x − αv (Park's generic EMA slide applied to gradients) is it
+                  with lr = α(1 − β).
     """
 
     lr: float = 0.01

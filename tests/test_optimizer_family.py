@@ -84,8 +84,8 @@ def test_momentum_with_beta_zero_is_sgd():
     assert np.array_equal(a.xs, b.xs)
 
 
-def heavy_ball_park(grad, x0, alpha, beta, steps):
-    """Park's slides: v ← βv + (1 − β)∇L, θ ← θ − αv (an exponential moving average)."""
+def heavy_ball_ema(grad, x0, alpha, beta, steps):
+    """The moving-average form: v ← βv + (1 − β)∇L, θ ← θ − αv."""
     x, v, xs = np.array(x0, float), 0.0, [np.array(x0, float)]
     for _ in range(steps):
         v = beta * v + (1 - beta) * grad(x)
@@ -94,8 +94,8 @@ def heavy_ball_park(grad, x0, alpha, beta, steps):
     return np.array(xs)
 
 
-def heavy_ball_torch(grad, x0, lr, beta, steps):
-    """torch.optim.SGD(momentum=β): v ← βv + g, θ ← θ − lr·v."""
+def heavy_ball_sum(grad, x0, lr, beta, steps):
+    """The sum form of Park's update slide and torch.optim.SGD(momentum=β): v ← βv + g, θ ← θ − lr·v."""
     x, v, xs = np.array(x0, float), 0.0, [np.array(x0, float)]
     for _ in range(steps):
         v = beta * v + grad(x)
@@ -107,12 +107,12 @@ def heavy_ball_torch(grad, x0, lr, beta, steps):
 def test_three_heavy_ball_notations_are_one_method():
     x0, beta = [8.7, -7.9], 0.8
     dlb = ol.run(ol.Momentum(lr=0.05, beta=beta), ROTATED, x0, 60).xs  # DLB / Lee: v ← βv − ηg
-    park = heavy_ball_park(ROTATED.grad, x0, alpha=0.05 / (1 - beta), beta=beta, steps=60)
-    torch_form = heavy_ball_torch(ROTATED.grad, x0, lr=0.05, beta=beta, steps=60)
-    assert np.allclose(dlb, park, rtol=1e-10, atol=1e-12)
-    assert np.allclose(dlb, torch_form, rtol=1e-10, atol=1e-12)
-    # with the same number for the learning rate, Park's form is a different (slower) method
-    assert not np.allclose(dlb, heavy_ball_park(ROTATED.grad, x0, 0.05, beta, 60))
+    ema = heavy_ball_ema(ROTATED.grad, x0, alpha=0.05 / (1 - beta), beta=beta, steps=60)
+    sum_form = heavy_ball_sum(ROTATED.grad, x0, lr=0.05, beta=beta, steps=60)  # Park, PyTorch
+    assert np.allclose(dlb, ema, rtol=1e-10, atol=1e-12)
+    assert np.allclose(dlb, sum_form, rtol=1e-10, atol=1e-12)
+    # with the same number for the learning rate, the EMA form is a different (slower) method
+    assert not np.allclose(dlb, heavy_ball_ema(ROTATED.grad, x0, 0.05, beta, 60))
 
 
 def test_nesterov_look_ahead_equals_the_reformulated_form():
