@@ -25,7 +25,8 @@ def reference_gd(grad, x0, lr, steps):
 def test_stored_iterates_agree_with_optlib():
     assert np.allclose(reference_gd(lambda x: 2 * x, 8.7, 0.2, 3).ravel(), [8.7, 5.22, 3.132, 1.8792])
     A = np.array([[1.0, 1.0], [1.0, 4.0]])
-    assert np.allclose(reference_gd(lambda x: A @ x, [8.7, -7.9], 0.2, 2), check._GD_2D["iterates"])
+    stored = check.ch1_gradient_descent._GD_2D["iterates"]
+    assert np.allclose(reference_gd(lambda x: A @ x, [8.7, -7.9], 0.2, 2), stored)
 
 
 def test_stored_learning_rates_agree_with_the_eigenvalues():
@@ -74,7 +75,7 @@ def test_strict_mode_raises(monkeypatch):
 def test_momentum_numbers_agree_with_optlib_and_theory():
     # Park's form with α = 0.1, β = 0.9 is optlib's Momentum with lr = α(1 − β)
     traj = ol.run(ol.Momentum(lr=0.01, beta=0.9), ol.Quadratic([[2.0]]), 1.0, 3)
-    assert np.allclose(traj.xs, check._EMA["iterates"])
+    assert np.allclose(traj.xs, check.ch5_momentum._EMA["iterates"])
     assert check.momentum_ema(lambda grad, x0, a, b, n: traj.xs).correct
     rho = 9 / 11
     assert check.optimal_beta(rho**2).correct
@@ -96,7 +97,7 @@ def test_momentum_checks_reject_wrong_answers(lenient):
 
 def test_adam_numbers_agree_with_optlib():
     opt, x = ol.Adam(lr=0.1), np.array([1.0])
-    for case in check._ADAM:
+    for case in check.ch6_adaptive_methods._ADAM:
         assert np.isclose(2 * x[0], case["g"], rtol=1e-8)
         x = opt.step(x, 2 * x)
         assert np.allclose([x[0], opt.state.m[0], opt.state.v[0]], [case["x"], case["m"], case["v"]],

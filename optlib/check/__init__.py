@@ -1,0 +1,15 @@
+"""Feedback on exercises, one module per chapter over a shared core (``_core``).
+
+Each check takes the student's answer and returns a :class:`Feedback` whose repr is the message, so
+the last line of a cell prints it. Expected values are stored as numbers, never as reference code.
+With ``OPTLIB_CHECK_STRICT=1`` (as in ``make test``) a wrong answer raises AssertionError, so the
+book's own solutions are tested. Every check is importable from here: ``optlib.check.stable_lr``.
+"""
+
+from ._core import STRICT_ENV, Feedback
+from .ch1_gradient_descent import best_lr, gradient_descent, stable_lr
+from .ch5_momentum import equivalent_lr, momentum_ema, optimal_beta, steps_gd, steps_momentum
+from .ch6_adaptive_methods import adam_update, uncorrected_factor
+
+__all__ = ["STRICT_ENV", "Feedback", "adam_update", "best_lr", "equivalent_lr", "gradient_descent",
+           "momentum_ema", "optimal_beta", "stable_lr", "steps_gd", "steps_momentum", "uncorrected_factor"]
