@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from ._validate import check_count
+from .plotting import check_text_size
 
 # Far-off points (a diverging run) are clamped here; the axes' clip path hides them anyway.
 _CLAMP = 1e4
@@ -47,6 +48,7 @@ class Explorer:
         check_count("Explorer", "number of parameters", len(self.params), low=1)
         live = LiveDemo(setup, self.params, width, height)
         self.size = live.fig.canvas.get_width_height()
+        check_text_size(live.fig, self.size[0])
         self.background = "data:image/png;base64," + base64.b64encode(live.background_png).decode()
         self.shapes = [_style(a, live.fig) for a in live.moving]
         self.frames, self.alts = [], []

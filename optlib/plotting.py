@@ -12,6 +12,7 @@ import io
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from .loops import Trajectory, run
@@ -136,14 +137,44 @@ def show(fig, alt: str) -> None:
     (book/_ext/site_fixes.py), so a figure's description is computed, never typed.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import Image as IPythonImage
+    from IPython.display import display
 
     if not isinstance(alt, str) or len(alt.split()) < 5:
         raise ValueError(f"show: alt must be a sentence describing the figure, got alt={alt!r}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
+    width = Image.open(io.BytesIO(buffer.getvalue())).width
+    check_text_size(fig, width)
     plt.close(fig)
-    display(Image(buffer.getvalue()), metadata={"image/png": {"alt": alt}})
+    display(IPythonImage(buffer.getvalue()), metadata={"image/png": {"alt": alt}})
+
+
+# A book page shows a figure at most this wide (CSS px) in a 1280 px window; smaller text is unreadable.
+PAGE_WIDTH = 688
+MIN_TEXT_PX = 9.0
+
+
+def smallest_text(fig, width_px: float) -> tuple[float, str]:
+    """(size in CSS px at a 1280 px window, text) of the smallest visible text of ``fig``.
+
+    ``width_px`` is the width of the rendered image; the page shrinks images wider than PAGE_WIDTH.
+    """
+    fig.draw_without_rendering()  # tick labels get their text only when the figure is drawn
+    scale = min(1.0, PAGE_WIDTH / width_px) * fig.dpi / 72  # points → image pixels → page pixels
+    sizes = [(t.get_fontsize() * scale, t.get_text()) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.figure is fig]
+    return min(sizes, default=(np.inf, ""))
+
+
+def check_text_size(fig, width_px: float) -> None:
+    """ValueError if some text of ``fig`` would render below MIN_TEXT_PX on the page."""
+    size, text = smallest_text(fig, width_px)
+    if size < MIN_TEXT_PX:
+        raise ValueError(
+            f"figure text {text!r} would render at {size:.1f} px in a 1280 px window (image {width_px:.0f} "
+            f"px wide, shown at most {PAGE_WIDTH} px); it must be at least {MIN_TEXT_PX:g} px: use a larger "
+            "font or a narrower figure (more rows rather than wider)")
 
 
 def trajectory_demo(objective, x0, steps: int, make_method, *, xlim, ylim=None, x_star=None,

@@ -37,6 +37,30 @@ def test_describe_says_when_a_run_bounces_or_stands_still():
     assert "did not move" in still
 
 
+def test_smallest_text_is_measured_as_the_page_shows_it():
+    fig = ol.plotting.new_figure(6.0, 3.0)  # 600 px: shown at full size
+    ax = fig.subplots()
+    ax.set_title("title", fontsize=12)
+    ax.tick_params(labelsize=8)
+    size, text = ol.plotting.smallest_text(fig, 600)
+    assert np.isclose(size, 8 * 100 / 72) and text  # a tick label, 11.1 px
+    assert np.isclose(ol.plotting.smallest_text(fig, 1376)[0], 8 * 100 / 72 / 2)  # shrunk to half
+    ol.plotting.check_text_size(fig, 600)
+    with pytest.raises(ValueError, match="would render at 5.6 px"):
+        ol.plotting.check_text_size(fig, 1376)
+
+
+def test_show_refuses_a_figure_whose_text_the_page_would_shrink_below_9_px(monkeypatch):
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata: None)
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3))  # ~1400 px wide: 10-pt ticks shown at ~7 px
+    with pytest.raises(ValueError, match="at least 9 px"):
+        ol.plotting.show(fig, alt="Three empty panels side by side.")
+    plt.close("all")
+
+
 def test_show_puts_the_alt_text_in_the_output_metadata(monkeypatch):
     import IPython.display
     import matplotlib.pyplot as plt
