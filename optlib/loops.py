@@ -58,7 +58,7 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     check_count("run", "steps", steps)
     check_range("run", "blowup", blowup, low=1.0)
     method.reset()
-    x = np.atleast_1d(np.asarray(x0, dtype=float)).copy()
+    x = _start("run", objective, x0)
     f0 = float(objective.value(x))
     limit = blowup * max(1.0, abs(f0))
     xs, values, grad_norms = [x], [f0], []
@@ -66,7 +66,7 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             p = method.grad_point(x)
-            g = objective.grad(p)
+            g = _gradient("run", objective, p, x)
             grad_norms.append(np.linalg.norm(g if p is x else objective.grad(x)))
             x = method.step(x, g)
             f = float(objective.value(x))
@@ -80,6 +80,29 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method))
 
 
+def _start(owner: str, objective, x0) -> np.ndarray:
+    """x0 as a new float array, checked: finite, and of the objective's dimension where it declares one."""
+    try:
+        x = np.atleast_1d(np.asarray(x0, dtype=float)).copy()
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: x0 must be an array of numbers, got x0={x0!r}") from None
+    dim = getattr(objective, "dim", None)
+    if dim is not None and x.shape != (dim,):
+        raise ValueError(f"{owner}: x0 has {x.size} coordinates (shape {x.shape}) but the objective "
+                         f"expects {dim}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{owner}: x0 must be finite, got x0={x.tolist()}")
+    return x
+
+
+def _gradient(owner: str, objective, p, x) -> np.ndarray:
+    """∇f(p), checked to have the shape of x (a mismatch would broadcast silently or fail deep in numpy)."""
+    g = np.asarray(objective.grad(p), dtype=float)
+    if g.shape != x.shape:
+        raise ValueError(f"{owner}: the objective's gradient has shape {g.shape} but x has shape {x.shape}")
+    return g
+
+
 @single_threaded
 def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star: float = 0.0) -> int:
     """Steps until f(x_k) − f* ≤ tol · (f(x0) − f*), without storing the run; max_steps + 1 if never.
@@ -90,11 +113,11 @@ def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star
     check_range("steps_to_tolerance", "tol", tol, low=0.0, high=1.0, low_open=True, high_open=True)
     check_count("steps_to_tolerance", "max_steps", max_steps)
     method.reset()
-    x = np.atleast_1d(np.asarray(x0, dtype=float)).copy()
+    x = _start("steps_to_tolerance", objective, x0)
     target = tol * (float(objective.value(x)) - f_star)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, max_steps + 1):
-            x = method.step(x, objective.grad(method.grad_point(x)))
+            x = method.step(x, _gradient("steps_to_tolerance", objective, method.grad_point(x), x))
             gap = float(objective.value(x)) - f_star
             if gap <= target:
                 return k

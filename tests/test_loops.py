@@ -88,3 +88,25 @@ def test_distances_to_the_optimum():
 def test_bad_run_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, **kwargs)
+
+
+class _WrongGradient:
+    """f(x) = ½‖x‖² whose gradient has one coordinate too many: a student's typical slip."""
+
+    def value(self, x):
+        return 0.5 * float(np.sum(x * x))
+
+    def grad(self, x):
+        return np.append(x, 0.0)
+
+
+@pytest.mark.parametrize("loop", [lambda f, x0: ol.run(ol.SGD(lr=0.1), f, x0, 5),
+                                  lambda f, x0: ol.steps_to_tolerance(ol.SGD(lr=0.1), f, x0, 1e-3, 5)])
+def test_bad_starts_and_gradients_are_named(loop):
+    f = ol.Quadratic([[1.0, 0.0], [0.0, 2.0]])
+    with pytest.raises(ValueError, match=r"x0 must be finite, got x0=\[nan, 1.0\]"):
+        loop(f, [np.nan, 1.0])
+    with pytest.raises(ValueError, match="x0 must be an array of numbers"):
+        loop(f, "far away")
+    with pytest.raises(ValueError, match=r"gradient has shape \(3,\) but x has shape \(2,\)"):
+        loop(_WrongGradient(), [1.0, 1.0])
