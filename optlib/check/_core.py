@@ -31,13 +31,34 @@ def _verdict(correct: bool, message: str) -> Feedback:
     return Feedback(correct, message)
 
 
-def _number(name: str, answer, expected: float, rtol: float, hint: str) -> Feedback:
+def _not_a_number(answer) -> str | None:
+    """Why ``answer`` is not one finite real number, in a sentence for the student, or None."""
     if answer is Ellipsis or answer is None:
-        return _verdict(False, f"{name}: replace `...` with your answer.")
+        return "replace `...` with your answer."
+    if isinstance(answer, (bool, np.bool_)):
+        return f"expected a number, got the truth value {answer}."
+    if isinstance(answer, str):
+        return f"expected a number, got the string {answer!r}: write the number without quotes."
+    if callable(answer):
+        return "expected a number, got a function: call it, or assign its result."
     try:
-        value = float(answer)
+        array = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        return _verdict(False, f"{name}: expected a number, got {answer!r}.")
+        return f"expected a number, got a {type(answer).__name__}."
+    if array.size != 1:
+        return f"expected one number, got {array.size} values (shape {array.shape})."
+    if not np.isfinite(array).all():
+        return f"expected a finite number, got {array.item()}."
+    return None
+
+
+def _number(name: str, answer, expected: float, rtol: float, hint: str) -> Feedback:
+    """Compare one number with ``expected`` to a relative tolerance, which the message states."""
+    problem = _not_a_number(answer)
+    if problem:
+        return _verdict(False, f"{name}: {problem}")
+    value = float(np.asarray(answer, dtype=float).item())
     if np.isclose(value, expected, rtol=rtol, atol=0):
-        return _verdict(True, f"{name}: correct, {value:.6g}.")
-    return _verdict(False, f"{name}: {value:.6g} is not right. {hint}")
+        return _verdict(True, f"{name}: correct (to a relative tolerance of {rtol:g}).")
+    return _verdict(False, f"{name}: {value:.6g} is not within a relative tolerance of {rtol:g} of the "
+                           f"expected value. {hint}")
