@@ -9,9 +9,9 @@ from optlib.check._core import _number
 
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv(check.STRICT_ENV, "1")
-    with pytest.raises(AssertionError, match="best_lr"):
-        check.best_lr(0.3)
-    assert check.best_lr(0.4).correct
+    with pytest.raises(AssertionError, match="x: 0.3 is not within"):
+        number(0.3)
+    assert number(0.4).correct
 
 
 def number(answer):
@@ -33,3 +33,22 @@ def test_a_number_check_states_its_tolerance_and_keeps_the_answer_off_the_page(l
     assert right.correct and "0.4" not in right.message and "tolerance" in right.message
     assert not wrong.correct and "relative tolerance of 0.0001" in wrong.message
     assert number(np.array([0.4])).correct  # a one-element array is a number
+
+
+def test_strict_mode_in_a_kernel_reports_every_failing_check_of_a_cell(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from optlib.check import _core
+
+    monkeypatch.setenv(check.STRICT_ENV, "1")
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr(shell, "ast_transformers", [])
+    monkeypatch.setattr(_core, "_shell", lambda: shell)
+    _core.install_cell_hook()
+    cell = ("from optlib.check._core import _number\n"
+            "_number('a', 1.0, 2.0, 1e-6, 'hint a')\n"
+            "_number('b', 3.0, 4.0, 1e-6, 'hint b')\n")
+    result = shell.run_cell(cell)
+    assert isinstance(result.error_in_exec, AssertionError)
+    assert "✘ a:" in str(result.error_in_exec) and "✘ b:" in str(result.error_in_exec)
+    assert shell.run_cell("_number('c', 1.0, 1.0, 1e-6, 'fine')").result.correct  # display kept

@@ -139,11 +139,16 @@ def test_no_serious_accessibility_violations(visit, site_url, page):
 
 
 @pytest.mark.parametrize("page", chapter_notebooks())
-def test_download_button_gives_the_notebook(visit, site_url, page):
+def test_download_button_gives_the_student_notebook(visit, site_url, page):
     v = visit(f"{site_url}/{page}")
     href = v.page.locator('a[href$=".ipynb"]').first.get_attribute("href")
     notebook = v.page.request.get(urljoin(f"{site_url}/{page}", href))
     assert notebook.ok and notebook.json()["nbformat"] == 4
+    cells = notebook.json()["cells"]
+    tags = [tag for cell in cells for tag in cell["metadata"].get("tags", [])]
+    text = "".join("".join(cell["source"]) for cell in cells)
+    assert "exercise-stub" in tags and "solution" not in tags, "the download must be the student version"
+    assert "{glue" not in text and "{cite}" not in text and "{exercise}" not in text
 
 
 @pytest.mark.parametrize("page", chapter_notebooks())

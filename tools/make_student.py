@@ -1,29 +1,32 @@
 """Write the student version of chapter notebooks.
 
-    python tools/make_student.py book/*.ipynb --out student
+    python tools/make_student.py book/*.ipynb --out student [--glue _build/jupyter_execute/book]
 
 For each notebook: cells tagged ``solution`` are removed, starter code (``exercise-stub``) is kept,
-MyST ``{exercise}`` fences become plain Markdown that Jupyter renders, and outputs are cleared. The
-script fails, writing nothing for that notebook, if any trace of a solution survives.
+an answer cell follows every exercise that has no starter code, outputs are cleared, and the MyST
+that only Jupyter Book renders (exercise boxes, glued numbers, citations, equation numbers, included
+code) is rewritten as plain Markdown (tools/myst_plain.py), so the notebook reads the same in any
+Jupyter. Glued numbers come from the site build (``--glue``); without it the notebook is executed
+once to compute them. The script fails, writing nothing for that notebook, if any trace of a
+solution or of MyST survives. The website's download button serves these versions (book/_ext).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from myst_plain import ROOT, Plainer, chapter_numbers  # noqa: E402
+
 SOLUTION_TAG = "solution"
-# A fenced exercise: ```{exercise} Optional title / :option: lines / body / closing fence.
-EXERCISE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n"
-    r"(?P<options>(?:[ \t]*:[\w-]+:[^\n]*\n)*)"
-    r"(?P<body>.*?)\n?^(?P=fence)[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
+STUB_TAG = "exercise-stub"
+ANSWER_TAG = "answer"
 SOLUTION_TRACES = ("{solution", "solution-start", "solution-end")
+ANSWER_CELL = "**Your answer.** Double-click this cell and write your answer here."
+GLUE_DIR = ROOT / "_build" / "jupyter_execute" / "book"
 
 
 class SolutionLeakError(Exception):
@@ -35,56 +38,93 @@ def source(cell) -> str:
     return "".join(text) if isinstance(text, list) else text
 
 
-def plain_exercises(text: str, counter: list[int]) -> str:
-    """Rewrite each {exercise} fence as '**Exercise n** (title)' followed by its body."""
+def glue_values(path: Path, glue_dir: Path | None = GLUE_DIR) -> dict:
+    """{name: mime data} of every glued value: from the site build if it ran, else by executing."""
+    cached = glue_dir / f"{path.stem}.glue.json" if glue_dir else None
+    if cached and cached.exists():
+        return {name: output["data"] for name, output in json.loads(cached.read_text()).items()}
+    import nbformat
+    from nbclient import NotebookClient
 
-    def rewrite(match):
-        counter[0] += 1
-        title = match["title"].strip()
-        heading = f"**Exercise {counter[0]}**" + (f" ({title})" if title else "")
-        return f"{heading}\n\n{match['body'].strip()}"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    glued = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+             if "scrapbook" in output.get("metadata", {})]
+    # glue(..., display=False) files its data under a prefix, "application/papermill.record/text/plain"
+    return {out.metadata.scrapbook.name: {mime.removeprefix(out.metadata.scrapbook.mime_prefix): data
+                                          for mime, data in out.data.items()} for out in glued}
 
-    return EXERCISE.sub(rewrite, text)
+
+def bibliography() -> dict:
+    from pybtex.database import parse_file
+
+    return parse_file(str(ROOT / "book" / "references.bib")).entries
 
 
-def student_version(nb: dict) -> dict:
-    """The notebook without solutions or outputs; raises SolutionLeakError if a solution survives."""
-    cells, counter = [], [0]
-    for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if SOLUTION_TAG in tags:
-            continue
-        cell = json.loads(json.dumps(cell))  # a deep copy: the book's notebook is left as it is
-        if cell["cell_type"] == "markdown":
-            cell["source"] = plain_exercises(source(cell), counter)
-        elif cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-        cells.append(cell)
-    for i, cell in enumerate(cells):
+def markdown_cell(text: str, tags: list[str]) -> dict:
+    return {"cell_type": "markdown", "metadata": {"tags": tags}, "source": text}
+
+
+def without_solutions(nb: dict) -> list[dict]:
+    """Deep copies of the cells not tagged ``solution``; SolutionLeakError if a solution trace remains."""
+    kept = [json.loads(json.dumps(c)) for c in nb["cells"]  # copies: the book is left as it is
+            if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
+    for i, cell in enumerate(kept):
         leaked = [t for t in SOLUTION_TRACES if t in source(cell)]
-        if leaked or "{exercise}" in source(cell):
-            raise SolutionLeakError(f"cell {i} still contains {leaked or ['{exercise}']}: tag it "
-                               f"'{SOLUTION_TAG}' or fix the fence:\n{source(cell)[:200]}")
+        if leaked:
+            raise SolutionLeakError(f"cell {i} still contains {leaked}: tag it '{SOLUTION_TAG}':\n"
+                                    f"{source(cell)[:200]}")
+    return kept
+
+
+def student_version(nb: dict, stem: str, glue: dict, bib: dict | None = None) -> dict:
+    """The notebook without solutions or outputs, in plain Markdown; raises SolutionLeakError on a leak."""
+    kept = without_solutions(nb)
+    plainer = Plainer(chapter_numbers().get(stem), glue, bib if bib is not None else bibliography())
+    plainer.scan([source(c) for c in kept if c["cell_type"] == "markdown"])
+    cells = []
+    for i, cell in enumerate(kept):
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+            cells.append(cell)
+            continue
+        text = source(cell)
+        cell["source"] = plainer.rewrite(text)
+        left = Plainer.check(cell["source"])
+        if left:
+            raise SolutionLeakError(f"cell {i} still contains MyST that Jupyter cannot render: {left}")
+        cells.append(cell)
+        following = kept[i + 1] if i + 1 < len(kept) else {}
+        if "{exercise}" in text and STUB_TAG not in following.get("metadata", {}).get("tags", []):
+            cells.append(markdown_cell(ANSWER_CELL, [ANSWER_TAG]))
     return {**nb, "cells": cells}
+
+
+def write_student(path: Path, target: Path, glue_dir: Path | None = GLUE_DIR) -> None:
+    book = json.loads(path.read_text())
+    without_solutions(book)  # refuse a leak before spending time on executing the notebook
+    nb = student_version(book, path.stem, glue_values(path, glue_dir))
+    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("student"))
+    parser.add_argument("--glue", type=Path, default=GLUE_DIR,
+                        help="folder of the site build's <chapter>.glue.json files")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     failed = 0
     for path in args.notebooks:
         try:
-            nb = student_version(json.loads(path.read_text()))
+            write_student(path, args.out / path.name, args.glue)
         except SolutionLeakError as leak:
             print(f"{path}: {leak}", file=sys.stderr)
             failed += 1
             continue
-        target = args.out / path.name
-        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
-        print(f"{path} -> {target}")
+        print(f"{path} -> {args.out / path.name}")
     return 1 if failed else 0
 
 

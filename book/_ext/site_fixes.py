@@ -12,6 +12,9 @@ Each fix answers a finding of the site tests (tests/test_site.py), not a matter 
 * Accessibility (axe-core): the search buttons' aria-label "Search" hides their visible text
   "Search Ctrl+K"; the icons inside the colour-mode button are decorative; bibliography entries
   use the deprecated role "doc-biblioentry" inside a role="list" that needs "listitem" children.
+* The download button serves the student version of each chapter (tools/make_student.py): a reader
+  who downloads and runs it meets starter code, not the solutions, and plain Markdown that any
+  Jupyter renders, with the numbers this build computed.
 * Alt text from the run: ``optlib.plotting.show(fig, alt)`` puts a figure's description in the
   output's metadata, which myst-nb ignores (it reads alt text only from cell metadata, where it
   would be typed by hand): the image renderer is wrapped to copy it onto the ``<img>``.
@@ -20,12 +23,16 @@ Each fix answers a finding of the site tests (tests/test_site.py), not a matter 
 import functools
 import io
 import re
+import sys
 from pathlib import Path
 
 from myst_nb.core.render import NbElementRenderer
 from PIL import Image
 
 from optlib.plotting import palette_png
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import make_student  # noqa: E402
 
 FONTAWESOME_JS = re.compile(r'[ \t]*<(?:script defer src|link rel="preload" as="script" href)='
                             r'"[^"]*scripts/fontawesome\.js[^"]*"[^>]*>(?:</script>)?\n?')
@@ -63,6 +70,9 @@ def _polish_pages(app, exception):
         fixed = polish(text)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
+    glue = out.parent / "jupyter_execute" / "book"
+    for download in (out / "_sources" / "book").glob("*.ipynb"):
+        make_student.write_student(Path(app.srcdir) / "book" / download.name, download, glue)
     for leftover in (out / "_static" / "scripts").glob("fontawesome.js*"):
         leftover.unlink()
     for figure in (out / "_images").glob("*.png"):

@@ -4,10 +4,16 @@ Each check takes the student's answer and returns a :class:`Feedback` whose repr
 the last line of a cell prints it. Expected values are stored here as numbers, never as reference
 code. With ``OPTLIB_CHECK_STRICT=1`` (as in ``make test``) a wrong answer raises AssertionError, so the
 book's own solutions are tested.
+
+Strict mode in a notebook: a cell may hold several checks, and the student should see every verdict,
+not only the first. In an IPython kernel the failures are therefore collected while the cell runs
+and raised together when it ends (an AST transformer appends that step to every cell); elsewhere a
+failure raises at once.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 
@@ -25,10 +31,59 @@ class Feedback:
         return ("✔ " if self.correct else "✘ ") + self.message
 
 
+_pending: list[str] = []  # strict-mode failures of the running cell, raised when it ends
+
+
 def _verdict(correct: bool, message: str) -> Feedback:
     if not correct and os.environ.get(STRICT_ENV) == "1":
-        raise AssertionError(message)
+        if not _collecting_in_cells():
+            raise AssertionError(message)
+        _pending.append(message)
     return Feedback(correct, message)
+
+
+def finish_cell(value=None):
+    """Raise every strict-mode failure of the cell that just ran, together; else pass ``value`` on."""
+    if _pending:
+        messages = "\n".join(f"✘ {m}" for m in _pending)
+        _pending.clear()
+        raise AssertionError(f"{messages}")
+    return value
+
+
+class _FinishCell(ast.NodeTransformer):
+    """Wrap a cell's last expression as finish_cell(expr), keeping its display, or append finish_cell()."""
+
+    def visit_Module(self, module):
+        call = "__import__('optlib.check._core', fromlist=['_']).finish_cell"
+        finish = ast.parse(call, mode="eval").body
+        if module.body and isinstance(module.body[-1], ast.Expr):
+            last = module.body[-1]
+            last.value = ast.Call(func=finish, args=[last.value], keywords=[])
+        else:
+            module.body.append(ast.Expr(ast.Call(func=finish, args=[], keywords=[])))
+        return ast.fix_missing_locations(module)
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _collecting_in_cells() -> bool:
+    """True when the running IPython shell ends every cell with finish_cell()."""
+    shell = _shell()
+    return shell is not None and any(isinstance(t, _FinishCell) for t in shell.ast_transformers)
+
+
+def install_cell_hook() -> None:
+    """In a strict-mode IPython kernel, make every later cell end with finish_cell()."""
+    shell = _shell()
+    if shell is not None and os.environ.get(STRICT_ENV) == "1" and not _collecting_in_cells():
+        shell.ast_transformers.append(_FinishCell())
 
 
 def _not_a_number(answer) -> str | None:
