@@ -117,6 +117,33 @@ def test_page_loads_offline_with_maths_typeset(visit, site_url, page):
     assert errors == [], f"console errors on {page}"
 
 
+# Every display equation: its typeset maths inside its box (no hidden scrolling) and clear of its number.
+EQUATION_PROBLEMS = """() => [...document.querySelectorAll('article div.math')].flatMap(box => {
+  const maths = box.querySelector('mjx-container mjx-math'), number = box.querySelector('.eqno');
+  if (!maths) return [];
+  const m = maths.getBoundingClientRect(), b = box.getBoundingClientRect(), problems = [];
+  const name = (box.id || box.textContent).slice(0, 40);
+  if (m.left < b.left - 1 || m.right > b.right + 1) problems.push(`${name}: wider than its box`);
+  if (m.right > document.documentElement.clientWidth + 1) problems.push(`${name}: past the screen's edge`);
+  if (number) {
+    const n = number.getBoundingClientRect();
+    const overlap = m.right > n.left + 1 && m.left < n.right && m.bottom > n.top && m.top < n.bottom;
+    if (overlap) problems.push(`${name}: runs into its number ${number.textContent.trim()}`);
+  }
+  return problems;
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("page", toc_pages())
+def test_every_display_equation_fits_its_box(visit, site_url, page, width):
+    v = visit(f"{site_url}/{page}", width=width)
+    v.page.wait_for_function("() => !window.MathJax || !MathJax.startup || MathJax.startup.promise")
+    v.page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    problems = v.page.evaluate(EQUATION_PROBLEMS)
+    assert problems == [], f"display equations on {page} at {width} px:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("page", toc_pages())
 def test_page_weight_is_below_3_mb(visit, site_url, page):
     v = visit(f"{site_url}/{page}")
