@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import check_range
+from ._validate import check_count, check_range
 
 
 @runtime_checkable
@@ -180,3 +180,88 @@ class OneNeuron:
         w1, w2 = np.asarray(w, dtype=float)
         off = -2 + 4 * w1 * w2
         return np.array([[2 * w2**2, off], [off, 2 * w1**2]])
+
+
+def nesterov_worst_case(L: float, mu: float = 0.0, dim: int = 200, label: str | None = None) -> Quadratic:
+    """Nesterov's worst function for first-order methods on ``dim`` coordinates (Nesterov 2004, §2.1).
+
+    f(x) = (L − μ)/8 · [x₁² + Σᵢ (xᵢ − xᵢ₊₁)² + x_d² − 2x₁] + μ/2 ‖x‖², a quadratic with curvatures in
+    (μ, L). From x0 = 0 a gradient reaches one new coordinate per step, so any method whose iterates
+    stay in x0 + span{∇f(x0), …, ∇f(x_{k−1})} has x_k zero beyond coordinate k: its error is at
+    least that of the best point with that support. With μ = 0, xᵢ* = 1 − i/(d + 1); with μ > 0 and
+    d → ∞, xᵢ* = qⁱ with q = (√κ − 1)/(√κ + 1).
+    """
+    check_range("nesterov_worst_case", "L", L, low=0.0, low_open=True)
+    check_range("nesterov_worst_case", "mu", mu, low=0.0, high=float(L), high_open=True)
+    check_count("nesterov_worst_case", "dim", dim, low=2)
+    # x₁² + Σ (xᵢ − xᵢ₊₁)² + x_d² = xᵀMx with M tridiagonal (2 on the diagonal, −1 beside it).
+    M = 2 * np.eye(dim) - np.eye(dim, k=1) - np.eye(dim, k=-1)
+    b = np.zeros(dim)
+    b[0] = -(L - mu) / 4
+    kind = "strongly convex" if mu > 0 else "convex"
+    return Quadratic((L - mu) / 4 * M + mu * np.eye(dim), b=b,
+                     label=label or f"Nesterov's worst {kind} quadratic (d = {dim})")
+
+
+class LessardCounterexample:
+    """A one-dimensional function on which heavy ball with Polyak's parameters does not converge.
+
+    Lessard, Recht & Packard (2016, §4.6): f is piecewise quadratic with curvature 25 for x < 1,
+    1 on [1, 2) and 25 for x ≥ 2, so it is 1-strongly convex and 25-smooth (κ = 25), with f(0) = 0
+    the minimum:
+
+        ∇f(x) = 25x (x < 1),   x + 24 (1 ≤ x < 2),   25x − 24 (x ≥ 2),
+
+    written here as ∇f(x) = 25x − 24c with c = clip(x − 1, 0, 1), so f(x) = 25x²/2 − 24(c(x − 1) − c²/2).
+    Heavy ball with η = 4/(√L + √μ)² = 1/9 and β = ((√κ − 1)/(√κ + 1))² = 4/9, the parameters that are
+    optimal on quadratics with the same μ and L, falls into a cycle from starts such as x0 = 3.3.
+    Every entry of x is treated on its own, so one array can hold many independent runs.
+    """
+
+    label = "Lessard, Recht & Packard's function (μ = 1, L = 25)"
+    mu, lipschitz = 1.0, 25.0
+    minimizer = np.zeros(1)
+
+    def value(self, x):
+        x = np.asarray(x, dtype=float)[..., 0]
+        c = np.clip(x - 1, 0, 1)
+        return 12.5 * x**2 - 24 * (c * (x - 1) - c**2 / 2)
+
+    def grad(self, x):
+        x = np.asarray(x, dtype=float)
+        return 25 * x - 24 * np.clip(x - 1, 0, 1)
+
+    def hess(self, x):
+        x = float(np.asarray(x, dtype=float).reshape(-1)[0])
+        return np.array([[1.0 if 1 <= x < 2 else 25.0]])
+
+
+class NoisyGradient:
+    """``objective`` with seeded Gaussian noise added to its gradient: ∇f(x) + σξ, ξ ~ N(0, I).
+
+    A model of stochastic gradients with a constant noise level. ``value`` and ``hess`` are the
+    wrapped objective's, exact, so that a run records the true f. Every call of ``grad`` draws
+    fresh noise from ``rng``: the same seed gives the same run.
+    """
+
+    def __init__(self, objective, sigma: float, rng: np.random.Generator):
+        check_range("NoisyGradient", "sigma", sigma, low=0.0)
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"NoisyGradient: rng must be a numpy Generator "
+                             f"(np.random.default_rng(seed)), got rng={rng!r}")
+        self.objective, self.sigma, self.rng = objective, float(sigma), rng
+        self.label = f"{getattr(objective, 'label', 'an objective')} with gradient noise σ = {sigma:g}"
+
+    @property
+    def minimizer(self):
+        return self.objective.minimizer
+
+    def value(self, x):
+        return self.objective.value(x)
+
+    def grad(self, x):
+        g = self.objective.grad(x)
+        return g + self.sigma * self.rng.standard_normal(np.shape(g))
+
+    def hess(self, x):
+        return self.objective.hess(x)
