@@ -11,7 +11,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help setup book test unit bench student site lint lab clean
+.PHONY: help setup book test unit bench student check site lint lab clean
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lab    JupyterLab with live ipywidgets sliders"
 	@echo "make bench  time every slider update and every chapter's code"
 	@echo "make student  write student notebooks (no solutions) into student/"
+	@echo "make check NOTEBOOK=path.ipynb  run a (student's) notebook; fails if any exercise check fails"
 	@echo "make clean  remove the build, the virtual environment and generated files"
 
 setup: $(STAMP)
@@ -53,6 +54,11 @@ test: lint unit bench book site
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student
+
+# Run one notebook top to bottom in strict mode: every exercise check must pass.
+check: $(STAMP)
+	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb"; exit 2; }
+	OPTLIB_CHECK_STRICT=1 $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -q "$(NOTEBOOK)"
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
