@@ -119,6 +119,10 @@ def describe(traj: Trajectory, f_star: float = 0.0) -> str:
                 "between points of equal height without converging.")
     if last > first:
         return f"f − f* grew from {first:.3g} to {last:.3g} in {traj.steps} steps: diverging."
+    exact = np.flatnonzero(gaps == 0)
+    if exact.size and first > 0:
+        return (f"f − f* fell from {first:.3g} to 0 in {traj.steps} steps: the iterate reached the minimum "
+                f"exactly at step {exact[0]}.")
     turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) < 0
     rises = int(np.sum(np.diff(gaps) > 0))
     if rises:

@@ -35,6 +35,8 @@ def test_describe_says_when_a_run_bounces_or_stands_still():
     still = ol.plotting.describe(ol.run(ol.SGD(lr=0.3), f, 0.0, 10))
     assert "back at 75.7" in bounce and "fell" not in bounce and "grew" not in bounce
     assert "did not move" in still
+    exact = ol.plotting.describe(ol.run(ol.SGD(lr=0.5), f, 8.7, 10))  # x_1 = 0
+    assert "reached the minimum exactly at step 1" in exact
 
 
 def test_smallest_text_is_measured_as_the_page_shows_it():

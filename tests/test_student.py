@@ -85,6 +85,18 @@ def test_myst_is_rewritten_as_the_website_shows_it():
     assert Plainer.check(plain) == [] and Plainer.check("{unknown}`x`") == ["{unknown}`x`"]
 
 
+def test_theorems_proofs_and_section_references_become_plain_markdown():
+    plainer = Plainer(chapter=1, glue={}, bib={})
+    text = ("(sec-rates)=\n## Rates\n\n```{prf:theorem} Descent\n:label: thm-descent\n\nf falls.\n```\n\n"
+            "```{prf:proof}\nBy Taylor.\n```\n\n```{prf:algorithm} GD\n:label: alg-gd\n\nStep.\n```\n\n"
+            "See {prf:ref}`thm-descent`, {prf:ref}`alg-gd` and {ref}`sec-rates`.")
+    plainer.scan([text])
+    plain = plainer.rewrite(text)
+    assert "**Theorem 1.1** (Descent)\n\nf falls." in plain and "*Proof.* By Taylor. ∎" in plain
+    assert "**Algorithm 1.1** (GD)" in plain and "See Theorem 1.1, Algorithm 1.1 and *Rates*." in plain
+    assert "(sec-rates)=" not in plain and Plainer.check(plain) == []
+
+
 def test_an_untagged_solution_is_refused():
     nb = {"cells": [{"cell_type": "markdown", "metadata": {},
                      "source": "```{solution-start} ex\n:class: dropdown\n```"}]}

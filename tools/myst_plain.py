@@ -5,8 +5,9 @@ The student version of a chapter therefore resolves them the way the website doe
 
 * glued values become the numbers the website shows (from the site build's ``<chapter>.glue.json``);
 * citations become "(Goodfellow et al., 2016)", with the labels of the bibliography page;
-* equation, algorithm and exercise references become their numbers, "(5.2)", "Algorithm 6.1";
-* ``{literalinclude}`` becomes the included code, ``{prf:algorithm}`` and admonitions plain Markdown.
+* equation, algorithm, theorem and exercise references become their numbers, "(5.2)", "Algorithm 6.1",
+  section references the section's title;
+* ``{literalinclude}`` becomes the included code; ``{prf:…}`` boxes and admonitions plain Markdown.
 
 Anything left in MyST form afterwards is an error (``Plainer.check``), so a new role cannot slip
 through unresolved.
@@ -94,8 +95,9 @@ class Plainer:
     folder: Path = ROOT / "book"
     titles: dict = field(default_factory=page_titles)
     equations: dict = field(default_factory=dict)
-    algorithms: dict = field(default_factory=dict)
+    proofs: dict = field(default_factory=dict)  # label → "Algorithm 6.1", "Theorem 1.1", …
     exercises: dict = field(default_factory=dict)
+    sections: dict = field(default_factory=dict)  # (label)= targets → their heading
 
     def number(self, n: int) -> str:
         return f"{self.chapter}.{n}" if self.chapter else str(n)
@@ -107,12 +109,16 @@ class Plainer:
                 if m["label"]:
                     self.equations[m["label"]] = self.number(len(self.equations) + 1)
             for m in DIRECTIVE.finditer(text):
-                unlabelled = f"#{len(self.exercises) + len(self.algorithms)}"
-                label = options_of(m["options"]).get("label", unlabelled)
-                if m["name"] == "prf:algorithm":
-                    self.algorithms[label] = self.number(len(self.algorithms) + 1)
-                elif m["name"] == "exercise":
-                    self.exercises[label] = self.number(len(self.exercises) + 1)
+                label = options_of(m["options"]).get("label")
+                kind = m["name"].removeprefix("prf:")
+                if m["name"] == "exercise":
+                    self.exercises[label or f"#{len(self.exercises)}"] = self.number(len(self.exercises) + 1)
+                elif m["name"].startswith("prf:") and kind != "proof":
+                    title = kind.capitalize()
+                    count = sum(name.startswith(title + " ") for name in self.proofs.values())
+                    self.proofs[label or f"#{len(self.proofs)}"] = f"{title} {self.number(count + 1)}"
+            for m in re.finditer(r"^\(([\w:-]+)\)=\s*\n#+\s*(.+)$", text, re.MULTILINE):
+                self.sections[m[1]] = m[2].strip()
 
     # --- roles ----------------------------------------------------------------------------------
 
@@ -129,9 +135,12 @@ class Plainer:
         if name == "eq":
             return f"({self.equations[body]})"
         if name == "prf:ref":
-            return f"Algorithm {self.algorithms[body]}"
-        if name == "numref" and body in self.exercises:
+            return self.proofs[body]
+        if name in ("numref", "ref") and body in self.exercises:
             return f"Exercise {self.exercises[body]}"
+        if name == "ref":
+            explicit = re.fullmatch(r"(.*?)\s*<(.+)>", body)
+            return f"*{explicit[1]}*" if explicit else f"*{self.sections[body]}*"
         if name == "doc":
             explicit = re.fullmatch(r"(.*?)\s*<(.+)>", body)
             return f"*{explicit[1]}*" if explicit else f"*{self.titles.get(body, body)}*"
@@ -146,9 +155,11 @@ class Plainer:
             number = self.exercises[options.get("label", "")] if "label" in options else ""
             heading = f"**Exercise {number}**" + (f" ({arg})" if arg else "")
             return f"{heading}\n\n{body}"
-        if name == "prf:algorithm":
-            number = self.algorithms.get(options.get("label", ""), "")
-            return f"**Algorithm {number}** ({arg})\n\n{body}"
+        if name == "prf:proof":
+            return f"*Proof.* {body} ∎"
+        if name.startswith("prf:"):
+            numbered = self.proofs.get(options.get("label", ""), name.removeprefix("prf:").capitalize())
+            return f"**{numbered}**" + (f" ({arg})" if arg else "") + f"\n\n{body}"
         if name == "literalinclude":
             code = python_object((self.folder / arg).resolve(), options["pyobject"])
             return f"```python\n{code}\n```"
@@ -166,6 +177,7 @@ class Plainer:
     def rewrite(self, text: str) -> str:
         text = DIRECTIVE.sub(self.directive, text)
         text = DISPLAY_MATH.sub(self.equation, text)
+        text = re.sub(r"^\([\w:-]+\)=[ \t]*\n", "", text, flags=re.MULTILINE)  # section targets
         return ROLE.sub(self.role, text)
 
     @staticmethod
