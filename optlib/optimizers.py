@@ -264,8 +264,70 @@ class Adam(Optimizer):
 
 
 @dataclass
+class AMSGrad(Adam):
+    """AMSGrad (Reddi et al. 2018, Algorithm 2): Adam whose second moment never decreases.
+
+    Update:       m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g ⊙ g,   v_max ← max(v_max, v),
+                  with t = k + 1:   m̂ = m / (1 − β₁ᵗ),   v̂ = v_max / (1 − β₂ᵗ),   x ← x − η m̂ / (√v̂ + ε)
+    Symbols → arguments: as in ``Adam``; the paper's v̂ (the running maximum) → ``state.v_max``.
+    Convention:   the maximum is kept of the uncorrected v and both moments are bias-corrected, as in
+                  PyTorch's ``Adam(amsgrad=True)``; Reddi et al.'s Algorithm 2 has no bias correction and
+                  no ε (x ← x − η m / √v_max), and lets β₁ and η depend on t (pass a schedule as ``lr``).
+    """
+
+    def _init_state(self, x):
+        return _zeros_like(x, "m", "v", "v_max")
+
+    def _update(self, x, g, state, lr):
+        t = self.k + 1
+        state.m = self.beta1 * state.m + (1 - self.beta1) * g
+        state.v = self.beta2 * state.v + (1 - self.beta2) * g * g
+        state.v_max = np.maximum(state.v_max, state.v)
+        m_hat = state.m / (1 - self.beta1**t)
+        v_hat = state.v_max / (1 - self.beta2**t)
+        return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+@dataclass
+class RAdam(Adam):
+    """Rectified Adam (Liu et al. 2020, Algorithm 2).
+
+    Update:       m, v, m̂, v̂ as in ``Adam``; with t = k + 1, ρ∞ = 2/(1 − β₂) − 1 and
+                  ρ_t = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ) (the length of the simple moving average that v̂ approximates):
+                  if ρ_t > 4:   r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)),
+                                x ← x − η r_t m̂/(√v̂ + ε)
+                  otherwise:    x ← x − η m̂   (momentum SGD: the adaptive rate's variance is not finite yet)
+    Symbols → arguments: as in ``Adam``; ρ_t → ``sma_length(t)``, r_t → ``rectification(t)``.
+    Convention:   the paper's threshold ρ_t > 4 (PyTorch's RAdam uses 5); ε is added to √v̂ as in ``Adam``
+                  (the paper's Algorithm 2 has no ε). When β₂ ≤ 0.6, ρ∞ ≤ 4 and every step is momentum SGD.
+    """
+
+    def sma_length(self, t: int) -> float:
+        """ρ_t, the length of the simple moving average that the bias-corrected v̂_t approximates."""
+        rho_inf = 2 / (1 - self.beta2) - 1
+        return rho_inf - 2 * t * self.beta2**t / (1 - self.beta2**t)
+
+    def rectification(self, t: int) -> float:
+        """r_t (1 in the limit t → ∞), or 0 for the steps where ρ_t ≤ 4 and RAdam takes a momentum step."""
+        rho_inf, rho_t = 2 / (1 - self.beta2) - 1, self.sma_length(t)
+        if rho_t <= 4:
+            return 0.0
+        return float(np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)))
+
+    def _update(self, x, g, state, lr):
+        t = self.k + 1
+        state.m = self.beta1 * state.m + (1 - self.beta1) * g
+        state.v = self.beta2 * state.v + (1 - self.beta2) * g * g
+        m_hat = state.m / (1 - self.beta1**t)
+        if self.sma_length(t) <= 4:
+            return x - lr * m_hat
+        v_hat = state.v / (1 - self.beta2**t)
+        return x - lr * self.rectification(t) * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+@dataclass
 class AdaDelta(Optimizer):
-    """AdaDelta (Zeiler 2012): a step in the units of x, with no learning rate to tune.
+    """AdaDelta (Zeiler 2012): a step in the units of x; Zeiler's method has no learning rate.
 
     Update:       E[g²] ← ρ E[g²] + (1 − ρ) g ⊙ g,   Δx = −√(E[Δx²] + ε) / √(E[g²] + ε) ⊙ g,
                   E[Δx²] ← ρ E[Δx²] + (1 − ρ) Δx ⊙ Δx,   x ← x + η Δx

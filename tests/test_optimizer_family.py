@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 
 import optlib as ol
+from optlib.optimizers import AMSGrad, RAdam
 
 X_SQUARED = ol.Quadratic([[2.0]])  # f = x², g = 2x
 ROTATED = ol.Quadratic([[1.0, 1.0], [1.0, 4.0]])
 ALL = [ol.SGD(lr=0.05), ol.Momentum(lr=0.05, beta=0.9), ol.Nesterov(lr=0.05, beta=0.9),
        ol.AdaGrad(lr=0.5), ol.RMSProp(lr=0.1), ol.RMSPropNesterov(lr=0.01), ol.Adam(lr=0.05),
-       ol.AdaDelta()]
+       ol.AdaDelta(), AMSGrad(lr=0.05), RAdam(lr=0.05)]
 
 
 def two_steps(opt, x0=1.0):
@@ -228,3 +229,94 @@ def test_docstrings_teach_the_update_rule():
     for cls in (ol.Momentum, ol.Nesterov, ol.AdaGrad, ol.RMSProp, ol.RMSPropNesterov, ol.Adam, ol.AdaDelta):
         doc = cls.__doc__
         assert "Update:" in doc and "Symbols → arguments:" in doc and "Convention:" in doc
+
+
+def test_amsgrad_by_hand():
+    # β₂ = 0.5 so that v falls at step 2: g = 2 then 0.5 (fed directly, from x = 1)
+    opt = AMSGrad(lr=0.1, beta2=0.5)
+    x1 = opt.step(np.array([1.0]), np.array([2.0]))
+    # t = 1: m = 0.2, v = v_max = 2, m̂ = 2, v̂ = 2/0.5 = 4, x = 1 − 0.1·2/(2 + 1e-8)
+    assert x1 == pytest.approx([1 - 0.1 * 2 / (2 + 1e-8)], rel=1e-12)
+    x2 = opt.step(x1, np.array([0.5]))
+    # t = 2: m = 0.23, v = 1.125 < v_max = 2, m̂ = 0.23/0.19, v̂ = v_max/0.75 (Adam would use 1.125/0.75)
+    assert opt.state.v == pytest.approx([1.125]) and opt.state.v_max == pytest.approx([2.0])
+    assert x2 == pytest.approx(x1 - 0.1 * (0.23 / 0.19) / (np.sqrt(2 / 0.75) + 1e-8), rel=1e-12)
+    adam = ol.Adam(lr=0.1, beta2=0.5)
+    adam.step(np.array([1.0]), np.array([2.0]))
+    assert not np.allclose(adam.step(x1, np.array([0.5])), x2)
+
+
+def test_amsgrad_equals_adam_while_v_never_falls():
+    # on f = x² from 1 the gradients shrink slowly enough that v keeps growing for 20 steps (β₂ = 0.999)
+    a = ol.run(AMSGrad(lr=0.01), X_SQUARED, 1.0, 20)
+    b = ol.run(ol.Adam(lr=0.01), X_SQUARED, 1.0, 20)
+    assert np.array_equal(a.xs, b.xs)
+
+
+def test_radam_first_steps_are_momentum_sgd_by_hand():
+    # β₂ = 0.999: ρ₁ = 1, ρ₂ ≈ 2 ≤ 4, so x ← x − α m̂. On f = x² from 1 with α = 0.1:
+    # x1 = 1 − 0.1·2 = 0.8; g = 1.6, m = 0.9·0.2 + 0.1·1.6 = 0.34, m̂ = 0.34/0.19, x2 = 0.8 − 0.1·m̂
+    assert two_steps(RAdam(lr=0.1)) == pytest.approx((0.8, 0.8 - 0.1 * 0.34 / 0.19), rel=1e-12)
+
+
+def test_radam_sma_length_and_rectification():
+    opt = RAdam(beta2=0.9)                              # ρ∞ = 2/(1 − 0.9) − 1 = 19
+    rho = [opt.sma_length(t) for t in range(1, 6)]
+    assert rho[0] == pytest.approx(1.0)                 # ρ₁ = 1 for every β₂
+    assert rho[4] == pytest.approx(19 - 10 * 0.9**5 / (1 - 0.9**5))
+    assert all(r <= 4 for r in rho[:4]) and rho[4] > 4  # four momentum steps, then rectified
+    r5 = np.sqrt((rho[4] - 4) * (rho[4] - 2) * 19 / (15 * 17 * rho[4]))
+    assert opt.rectification(4) == 0.0 and opt.rectification(5) == pytest.approx(r5, rel=1e-12)
+    assert opt.rectification(10_000) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_radam_on_a_constant_gradient_steps_g_then_r_t_times_adams_step():
+    opt, x, g = RAdam(lr=0.01, beta2=0.9), np.zeros(2), np.array([3.0, -0.5])
+    for t in range(1, 9):
+        x_new = opt.step(x, g)
+        expected = -0.01 * g if t <= 4 else -0.01 * opt.rectification(t) * np.sign(g)
+        assert x_new - x == pytest.approx(expected, rel=1e-6)
+        x = x_new
+
+
+def test_radam_with_a_small_beta2_never_rectifies():
+    # β₂ ≤ 0.6 gives ρ∞ ≤ 4: every step is bias-corrected momentum SGD, x ← x − α m̂
+    opt, x = RAdam(lr=0.1, beta1=0.5, beta2=0.5), np.array([1.0])
+    m = 0.0
+    for t in range(1, 6):
+        g = 2 * x
+        m = 0.5 * m + 0.5 * g
+        expected = x - 0.1 * m / (1 - 0.5**t)
+        x = opt.step(x, g)
+        assert x == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: AMSGrad(beta1=1.0), r"AMSGrad: beta1 must satisfy 0 <= beta1 < 1, got beta1=1.0"),
+    (lambda: RAdam(beta2=-0.1), r"RAdam: beta2 must satisfy 0 <= beta2 < 1, got beta2=-0.1"),
+    (lambda: RAdam(eps=0), r"RAdam: eps must satisfy eps > 0, got eps=0"),
+])
+def test_bad_hyperparameters_of_amsgrad_and_radam_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_amsgrad_and_radam_docstrings_teach_the_update_rule():
+    for cls in (AMSGrad, RAdam):
+        doc = cls.__doc__
+        assert "Update:" in doc and "Symbols → arguments:" in doc and "Convention:" in doc
+
+
+def test_the_sum_form_of_momentum_differs_under_a_schedule():
+    # v ← βv + g, x ← x − lr_k·v applies today's rate to the whole velocity; optlib's v ← βv − lr_k·g does
+    # not. Equal at a constant rate (test above), different once the rate changes.
+    drop = ol.schedules.StepDecay(0.05, factor=0.1, every=10)
+    ours = ol.run(ol.Momentum(lr=drop, beta=0.8), ROTATED, [8.7, -7.9], 30).xs
+    x, v, theirs = np.array([8.7, -7.9]), 0.0, [np.array([8.7, -7.9])]
+    for k in range(30):
+        v = 0.8 * v + ROTATED.grad(x)
+        x = x - drop(k) * v
+        theirs.append(x)
+    theirs = np.array(theirs)
+    assert np.allclose(ours[:11], theirs[:11], rtol=1e-10, atol=1e-12)   # the same until the rate drops
+    assert not np.allclose(ours[11:], theirs[11:], rtol=1e-3)
