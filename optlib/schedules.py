@@ -76,6 +76,27 @@ class LinearDecay(Schedule):
         return (1 - a) * self.lr0 + a * self.lr_tau
 
 
+
+@dataclass
+class InverseTime(Schedule):
+    """ε_k = ε₀ / (1 + k/k₀)^p: the decay of stochastic approximation, ε_k ∝ 1/k for p = 1.
+
+    Unlike the schedules that end after a budget of steps, it satisfies Robbins & Monro's conditions
+    Σ ε_k = ∞ and Σ ε_k² < ∞ whenever ½ < p ≤ 1; p = ½ gives the 1/√k of online convex optimization.
+    """
+
+    lr0: float
+    k0: float = 1.0
+    power: float = 1.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_range("InverseTime", "k0", self.k0, low=0.0, low_open=True)
+        check_range("InverseTime", "power", self.power, low=0.0, low_open=True)
+
+    def __call__(self, k):
+        return self.lr0 / (1 + k / self.k0) ** self.power
+
 @dataclass
 class Cosine(Schedule):
     """Cosine decay from ε₀ to ε_min, after holding ε₀ for ``hold`` steps.

@@ -20,6 +20,8 @@ TAU = 50
         (schedules.Cosine(0.1, total=TAU),
          lambda k: 0.5 * 0.1 * (1 + math.cos(math.pi * min(k, TAU) / TAU))),
         (schedules.Warmup(schedules.Constant(0.1), steps=TAU), lambda k: 0.1 * min(1, (k + 1) / TAU)),
+        (schedules.InverseTime(0.1, k0=TAU), lambda k: 0.1 / (1 + k / TAU)),
+        (schedules.InverseTime(0.1, k0=TAU, power=0.5), lambda k: 0.1 / math.sqrt(1 + k / TAU)),
     ],
     ids=lambda s: type(s).__name__ if isinstance(s, schedules.Schedule) else "",
 )
@@ -33,6 +35,17 @@ def test_key_values_of_the_schedules():
     assert schedules.Cosine(0.1, total=TAU)(TAU) == pytest.approx(0.0, abs=1e-15)
     assert schedules.Cosine(0.1, total=TAU, hold=20)(19) == 0.1
     assert schedules.Warmup(schedules.Constant(0.1), steps=TAU)(TAU - 1) == pytest.approx(0.1)
+
+
+def test_inverse_time_decays_like_one_over_k():
+    one_over_k = schedules.InverseTime(0.2, k0=10)
+    assert one_over_k(0) == 0.2 and one_over_k(10) == pytest.approx(0.1)        # halved after k₀ steps
+    for k in (10**4, 10**6):
+        assert one_over_k(k) * k == pytest.approx(0.2 * 10, rel=2e-3)          # α_k → α₀k₀/k
+    # Robbins–Monro for p = 1: partial sums of α grow by about α₀k₀·ln 10 per decade, those of α² stop
+    a = np.array([one_over_k(k) for k in range(10**5)])
+    assert np.sum(a[10**4:]) == pytest.approx(0.2 * 10 * math.log(10), rel=0.01)
+    assert np.sum(a[10**4:] ** 2) < 1e-3 * np.sum(a**2)
 
 
 def test_warmup_shares_every_later_learning_rate_with_the_run_without_it():
@@ -58,6 +71,10 @@ def test_every_optimizer_accepts_a_schedule():
         (lambda: schedules.Cosine(-0.1, total=10), r"Cosine: lr0 must satisfy lr0 > 0, got lr0=-0.1"),
         (lambda: schedules.Cosine(0.1, total=10, hold=10), r"Cosine: hold must satisfy 0 <= hold < 10"),
         (lambda: schedules.Warmup(0.1, steps=10), r"Warmup: after must be a schedule"),
+        (lambda: schedules.InverseTime(0.1, k0=0), r"InverseTime: k0 must satisfy k0 > 0, got k0=0"),
+        (lambda: schedules.InverseTime(0.1, power=-1),
+         r"InverseTime: power must satisfy power > 0, got power=-1"),
+        (lambda: schedules.InverseTime(0.0), r"InverseTime: lr0 must satisfy lr0 > 0, got lr0=0.0"),
     ],
 )
 def test_bad_schedules_are_refused(make, message):
