@@ -206,7 +206,7 @@ def nesterov_worst_case(L: float, mu: float = 0.0, dim: int = 200, label: str | 
 class LessardCounterexample:
     """A one-dimensional function on which heavy ball with Polyak's parameters does not converge.
 
-    Lessard, Recht & Packard (2016, §4.6): f is piecewise quadratic with curvature 25 for x < 1,
+    Lessard, Recht & Packard (2016): f is piecewise quadratic with curvature 25 for x < 1,
     1 on [1, 2) and 25 for x ≥ 2, so it is 1-strongly convex and 25-smooth (κ = 25), with f(0) = 0
     the minimum:
 
