@@ -5,12 +5,13 @@
     traj = ol.run(ol.SGD(lr=0.2), f, x0=8.7, steps=20)
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
-Modules, in the order the course introduces them: objectives, optimizers, loops, schedules,
-clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
-(finite differences).
+Modules, in the order the course introduces them: objectives, optimizers, loops, line_search
+(exact steps on quadratic models), rates (convergence of momentum methods on quadratics),
+schedules, clipping, plotting, widgets (sliders and static explorers), check (exercise feedback),
+testing (finite differences).
 """
 
-from . import check, clipping, explorer, nn, plotting, schedules, testing, widgets
+from . import check, clipping, explorer, line_search, nn, plotting, rates, schedules, testing, widgets
 from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
 from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
@@ -18,9 +19,11 @@ from .optimizers import (
     AdaDelta,
     AdaGrad,
     Adam,
+    AMSGrad,
     Momentum,
     Nesterov,
     Optimizer,
+    RAdam,
     RMSProp,
     RMSPropNesterov,
 )
@@ -29,14 +32,17 @@ __all__ = [
     "SGD",
     "AdaDelta",
     "AdaGrad",
+    "AMSGrad",
     "Adam",
     "Momentum",
     "Nesterov",
     "RMSProp",
     "RMSPropNesterov",
+    "RAdam",
     "Rosenbrock",
     "clipping",
     "explorer",
+    "line_search",
     "nn",
     "OneNeuron",
     "TrainLog",
@@ -50,6 +56,7 @@ __all__ = [
     "check",
     "plotting",
     "random_rotation",
+    "rates",
     "run",
     "steps_to_tolerance",
     "testing",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def check_range(owner: str, name: str, value, low=None, high=None,
                 low_open: bool = False, high_open: bool = False) -> None:
@@ -24,8 +26,8 @@ def check_range(owner: str, name: str, value, low=None, high=None,
 
 
 def check_count(owner: str, name: str, value, low: int = 0) -> None:
-    """Raise ValueError unless ``value`` is an integer >= low."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    """Raise ValueError unless ``value`` is an integer >= low (numpy integers included, bools not)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {name}={value!r}")
 
 

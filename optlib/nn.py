@@ -71,6 +71,7 @@ class MLPObjective:
 
     def __init__(self, params: dict, X, y, label="a small network"):
         self.shapes = {name: v.shape for name, v in params.items()}
+        self.dim = sum(int(np.prod(shape)) for shape in self.shapes.values())
         self.X, self.y, self.label = X, y, label
 
     def unflatten(self, theta) -> dict:

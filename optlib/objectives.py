@@ -132,6 +132,8 @@ class Rosenbrock:
     The classic test of how a method follows a bending, ill-conditioned valley (b = 100).
     """
 
+    dim = 2
+
     def __init__(self, a: float = 1.0, b: float = 100.0):
         check_range("Rosenbrock", "b", b, low=0.0, low_open=True)
         self.a, self.b = float(a), float(b)
@@ -165,6 +167,7 @@ class OneNeuron:
     """
 
     label = "L(w) = (1 − w₁w₂)²"
+    dim = 2
     minimizer = None  # a whole curve of minima, w₁w₂ = 1
 
     def value(self, w):
@@ -255,6 +258,10 @@ class NoisyGradient:
     @property
     def minimizer(self):
         return self.objective.minimizer
+
+    @property
+    def dim(self):
+        return getattr(self.objective, "dim", None)
 
     def value(self, x):
         return self.objective.value(x)

@@ -54,7 +54,13 @@ class Optimizer:
 
     def lr_at(self, k: int) -> float:
         """The learning rate of step k (the schedule's value, or the constant)."""
-        return float(self.lr(k)) if callable(self.lr) else float(self.lr)
+        if not callable(self.lr):
+            return float(self.lr)
+        lr = float(self.lr(k))
+        if not (np.isfinite(lr) and lr >= 0):  # a negative rate would climb the loss without a word
+            raise ValueError(f"{type(self).__name__}: the schedule gave lr={lr!r} at step k={k}; "
+                             "a learning rate must be finite and >= 0")
+        return lr
 
     def grad_point(self, x):
         """Where the next gradient is evaluated: x itself for every method but the look-ahead ones."""
@@ -64,17 +70,33 @@ class Optimizer:
         """Take one step from x with gradient g; return the new point."""
         lr = self.lr_at(self.k)
         if isinstance(x, dict):
+            self._check_keys(x, g)
             if self.state is None:
                 self.state = {name: self._init_state(np.asarray(v)) for name, v in x.items()}
-            new = {name: self._update(_as_float(x[name]), _as_float(g[name]), self.state[name], lr)
+            new = {name: self._update(*self._pair(x[name], g[name], name), self.state[name], lr)
                    for name in x}
         else:
-            x, g = _as_float(x), _as_float(g)
+            x, g = self._pair(x, g)
             if self.state is None:
                 self.state = self._init_state(x)
             new = self._update(x, g, self.state, lr)
         self.k += 1
         return new
+
+    def _check_keys(self, x: dict, g) -> None:
+        if not isinstance(g, dict) or set(g) != set(x):
+            got = sorted(g) if isinstance(g, dict) else f"a {type(g).__name__}"
+            raise ValueError(f"{type(self).__name__}: the gradient must be a dict with the parameters' keys "
+                             f"{sorted(x)}, got {got}")
+
+    def _pair(self, x, g, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """x and g as float arrays of the same shape (a mismatch would broadcast silently)."""
+        x, g = _as_float(x), _as_float(g)
+        if x.shape != g.shape:
+            what = f"the gradient of {name!r}" if name else "the gradient"
+            raise ValueError(f"{type(self).__name__}: {what} has shape {g.shape} but the parameter has "
+                             f"shape {x.shape}")
+        return x, g
 
     def _init_state(self, x: np.ndarray):
         """The state kept per array (None for methods without memory)."""
@@ -124,9 +146,10 @@ class Momentum(Optimizer):
     Symbols → arguments: η (DLB ε, Lee η, Park α) → ``lr``; β (DLB α, Lee λ, Park β) → ``beta``;
                   v → ``state.v``.
     Convention:   v is the step itself (DLB, Lee). The sum form v ← βv + g, x ← x − αv (Park's update
-                  slide, PyTorch) is this method with lr = α. The moving-average form
-                  v ← βv + (1 − β)g, x ← x − αv (Park's generic EMA slide applied to gradients) is it
-                  with lr = α(1 − β).
+                  slide, PyTorch) is this method with lr = α while the rate is constant (under a
+                  schedule the sum form rescales the whole velocity by the current rate). The
+                  moving-average form v ← βv + (1 − β)g, x ← x − αv (Park's generic EMA slide applied
+                  to gradients) is it with lr = α(1 − β).
     """
 
     lr: float = 0.01

@@ -110,3 +110,13 @@ def test_bad_starts_and_gradients_are_named(loop):
         loop(f, "far away")
     with pytest.raises(ValueError, match=r"gradient has shape \(3,\) but x has shape \(2,\)"):
         loop(_WrongGradient(), [1.0, 1.0])
+    with pytest.raises(ValueError, match="x0 has 3 coordinates .* but the objective expects 2"):
+        loop(f, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="x0 has 3 coordinates .* but the objective expects 2"):
+        loop(ol.Rosenbrock(), [1.0, 2.0, 3.0])
+
+
+def test_a_step_count_may_be_a_numpy_integer_but_not_a_bool():
+    assert ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, np.int64(3)).steps == 3
+    with pytest.raises(ValueError, match="steps must be an integer >= 0, got steps=True"):
+        ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, True)

@@ -61,3 +61,23 @@ def test_bad_learning_rates_are_refused(lr):
 def test_non_numbers_are_refused():
     with pytest.raises(ValueError, match=r"SGD: lr must be a real number with lr > 0, got lr='fast'"):
         ol.SGD(lr="fast")
+
+
+def test_gradients_that_do_not_match_the_parameters_are_named():
+    opt = ol.Adam(lr=0.1)
+    params = {"layer1.W": np.zeros((2, 3)), "layer1.b": np.zeros(3)}
+    with pytest.raises(ValueError, match=r"keys \['layer1.W', 'layer1.b'\], got \['layer1.W'\]"):
+        opt.step(params, {"layer1.W": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match=r"gradient of 'layer1.b' has shape \(2,\) but the parameter has "
+                                         r"shape \(3,\)"):
+        opt.step(params, {"layer1.W": np.zeros((2, 3)), "layer1.b": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"gradient has shape \(3,\) but the parameter has shape \(2,\)"):
+        ol.SGD(lr=0.1).step(np.zeros(2), np.zeros(3))
+
+
+def test_a_schedule_that_goes_negative_is_stopped():
+    opt, x = ol.Momentum(lr=lambda k: 0.1 * (1 - k / 2)), np.ones(1)
+    for _ in range(3):  # k = 0, 1, 2: lr = 0.1, 0.05, 0 (a zero rate is allowed: no step)
+        x = opt.step(x, np.ones(1))
+    with pytest.raises(ValueError, match=r"Momentum: the schedule gave lr=-0.05 at step k=3"):
+        opt.step(x, np.ones(1))
