@@ -24,9 +24,13 @@ def reference_gd(grad, x0, lr, steps):
 
 
 def test_stored_iterates_agree_with_optlib():
-    assert np.allclose(reference_gd(lambda x: 2 * x, 8.7, 0.2, 3).ravel(), [8.7, 5.22, 3.132, 1.8792])
-    A = np.array(ch1._GD_2D["A"])
-    assert np.allclose(reference_gd(lambda x: A @ x, [8.7, -7.9], 0.2, 2), ch1._GD_2D["iterates"])
+    one, two = ch1._GD_1D, ch1._GD_2D
+    assert one["lr"] != two["lr"]  # so that a function which ignores lr fails one of the cases
+    assert np.allclose(reference_gd(lambda x: 2 * x, one["x0"], one["lr"], one["steps"]), one["iterates"],
+                       rtol=1e-12)
+    A = np.array(two["A"])
+    assert np.allclose(reference_gd(lambda x: A @ x, two["x0"], two["lr"], two["steps"]), two["iterates"],
+                       rtol=1e-12)
 
 
 def test_stored_rates_agree_with_the_eigenvalues_and_with_runs():
@@ -52,7 +56,8 @@ def test_stored_rates_agree_with_the_eigenvalues_and_with_runs():
 
 
 def test_gradient_descent_check_accepts_a_correct_function(lenient):
-    assert check.gradient_descent(reference_gd).correct
+    feedback = check.gradient_descent(reference_gd)
+    assert feedback.correct and "relative tolerance of 1e-09" in feedback.message
 
     def as_lists(grad, x0, lr, steps):  # lists, and a flat list of numbers in 1-D
         xs = reference_gd(grad, x0, lr, steps).tolist()
@@ -78,6 +83,23 @@ def test_gradient_descent_check_rejects_wrong_functions(lenient):
     def crashes(grad, x0, lr, steps):
         return x0 @ np.ones(5)
 
+    def ignores_lr(grad, x0, lr, steps):
+        return reference_gd(grad, x0, 0.2, steps)
+
+    def aliased(grad, x0, lr, steps):  # one array, updated in place and appended every step
+        x = np.array(x0, dtype=float)
+        xs = [x]
+        for _ in range(steps):
+            x -= lr * grad(x)
+            xs.append(x)
+        return xs
+
+    def single(grad, x0, lr, steps):
+        return reference_gd(grad, x0, lr, steps).astype(np.float32)
+
+    def single_as_float64(grad, x0, lr, steps):
+        return single(grad, x0, lr, steps).astype(float)
+
     wrong = {
         "not implemented": stub,
         "should be": ascent,
@@ -88,16 +110,32 @@ def test_gradient_descent_check_rejects_wrong_functions(lenient):
         "shape (5, 1)": lambda grad, x0, lr, steps: reference_gd(grad, x0, lr, steps + 1),
         "shape (3, 1)": lambda grad, x0, lr, steps: reference_gd(grad, x0, lr, steps)[1:],
         "expected an array": lambda grad, x0, lr, steps: {"x": x0},
+        "not all finite": lambda grad, x0, lr, steps: reference_gd(grad, x0, lr, steps) * np.nan,
+        "lr = 0.3": ignores_lr,
+        "same array object": aliased,
+        "all rows are the same array": lambda grad, x0, lr, steps: np.array(aliased(grad, x0, lr, steps)),
+        "they are float32": single,
+        "single-precision": single_as_float64,
     }
     for expected, func in wrong.items():
         feedback = check.gradient_descent(func)
         assert not feedback.correct and expected in feedback.message, (expected, feedback.message)
 
 
+def test_gradient_descent_check_asks_for_a_function(lenient):
+    for answer in [None, ..., "0.4", True, [0.4, 0.5], np.zeros(3)]:
+        feedback = check.gradient_descent(answer)
+        assert not feedback.correct and "expected a function" in feedback.message, (answer, feedback.message)
+
+
 NOT_NUMBERS = {
     "replace `...`": [..., None],
-    "truth value": [True, False, np.bool_(True)],
+    "truth value": [True, False, np.bool_(True), [True], np.array([False])],
     "string": ["0.5", "big"],
+    "bytes": [b"0.5", bytearray(b"1")],
+    "got text": [["0.5"], np.array(["40"]), np.array([b"0.5"])],
+    "complex": [np.complex128(0.5), np.array([40 + 0j])],
+    "far too large": [10**400, [10**400]],
     "one number": [[0.5, 0.5], np.array([0.5, 0.5])],
     "got a dict": [{"lr": 0.5}],
     "got a function": [print],
@@ -123,19 +161,30 @@ def test_number_checks_accept_numpy_scalars_and_hide_the_answer():
 
 def test_wrong_numbers_name_the_mistake_and_the_tolerance(lenient):
     cases = {
-        check.stable_lr: {0.4648: "tilted bowl", 1.0: "which eigenvalue", 2 / (2 - np.sqrt(2)): "eigenvalue"},
+        check.stable_lr: {0.4648: "tilted bowl", 1.0: "middle eigenvalue", 2 / (2 - np.sqrt(2)): "smallest",
+                          1 / (2 + np.sqrt(2)): "1/L", 0.5: "the best step", 0.7: "which eigenvalue",
+                          0.586: "Close", 0.5857: "Close", 0.58: "Close"},
         check.best_lr: {0.4: "tilted bowl", 1 / 3: "2/tr A", 1 / (2 + np.sqrt(2)): "1/L",
-                        0.55: "where they meet"},
+                        2 - np.sqrt(2): "ρ(α) = 1", 0.55: "where they meet", 0.502: "Close"},
     }
     for checker, answers in cases.items():
         for answer, hint in answers.items():
             message = checker(answer).message
             assert hint in message and "relative tolerance of 0.0001" in message, message
-            assert "0.5857" not in message and " 0.5 " not in message  # no hint gives the answer
-    steps = {20: "square of the distance", 39: "One step short", 100: "count the steps", 39.5: "whole number"}
+            hint_part = message.split("of the expected value. ")[1]  # after the echo of the answer given
+            assert "0.5857" not in hint_part and "0.5 " not in hint_part  # no hint gives the answer
+    steps = {20: "square of the distance", 39: "One step short", 100: "count the steps", -3: "negative",
+             39.5: "39.5 is not a whole number", 39 + 1e-6: "39.000001 is not a whole",
+             1e300: "count the steps"}
     for answer, hint in steps.items():
         message = ch1.steps_needed(answer).message
-        assert hint in message and "40" not in message, message
+        assert hint in message and "40" not in message and "whole number" in message, message
+
+
+def test_steps_needed_accepts_rounding_noise():
+    for answer in [40 + 1e-12, 40 - 1e-10, np.float32(40.0)]:
+        feedback = ch1.steps_needed(answer)
+        assert feedback.correct and "tolerance of 1e-09" in feedback.message, feedback.message
 
 
 def test_strict_mode_raises_on_wrong_answers(monkeypatch):
