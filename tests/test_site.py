@@ -144,6 +144,22 @@ def test_every_display_equation_fits_its_box(visit, site_url, page, width):
     assert problems == [], f"display equations on {page} at {width} px:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_notation_tables_show_the_optlib_column(visit, site_url, width):
+    """The point of the notation page is the mapping onto optlib: that column must be on screen."""
+    v = visit(f"{site_url}/book/notation.html", width=width)
+    hidden = v.page.evaluate("""(width) => [...document.querySelectorAll('article table')].flatMap(t => {
+        const heads = [...t.querySelectorAll('th')];
+        const column = heads.findIndex(th => th.textContent.includes('optlib'));
+        if (column < 0) return ['a table without an optlib column'];
+        const cells = [...t.querySelectorAll('tbody tr')].map(row => row.children[column]);
+        const off = cells.filter(c => { const r = c.getBoundingClientRect();
+                                         return r.left < 0 || r.right > width + 1; });
+        return off.length ? [heads[0].textContent + ': ' + off[0].textContent.slice(0, 40)] : [];
+    })""", width)
+    assert hidden == [], f"optlib column off screen at {width} px in tables: {hidden}"
+
+
 @pytest.mark.parametrize("page", toc_pages())
 def test_page_weight_is_below_3_mb(visit, site_url, page):
     v = visit(f"{site_url}/{page}")
