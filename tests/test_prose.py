@@ -1,4 +1,4 @@
-"""The prose states no number that the notebook does not compute.
+"""The prose states no number that the notebook does not compute, and every figure describes itself.
 
 A number written after "≈", "\\approx" or "about" is a measured or derived figure: it must come from
 a {glue} role (computed and asserted in a cell), not be typed, or it silently goes stale when the
@@ -34,3 +34,14 @@ def test_no_typed_numbers_in_a_chapters_markdown(notebook):
     found = [f"cell {i}: {number}" for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
              for number in typed_numbers("".join(cell["source"]))]
     assert not found, "numbers typed into the prose (glue and assert them): " + "; ".join(found)
+
+
+@pytest.mark.parametrize("notebook", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.name)
+def test_every_figure_is_shown_with_its_alt_text_from_the_run(notebook):
+    """plt.show() and alt text typed into cell metadata skip the checks of ol.plotting.show (alt text
+    written from the run's numbers, text large enough to read on the page)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    typed = [i for i, c in enumerate(cells) if "mystnb" in c.get("metadata", {})]
+    bare = [i for i, c in enumerate(cells)
+            if c["cell_type"] == "code" and "plt.show()" in "".join(c["source"])]
+    assert not typed and not bare, f"cells with typed alt text {typed}, cells calling plt.show() {bare}"
