@@ -20,6 +20,7 @@ from .loops import Trajectory, run
 # Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, vermillion, purple, sky, yellow).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 GREY = "#7f7f7f"
+_RESERVED = [*PALETTE, GREY, "#000000", "#ffffff"]
 # The gid of artists that a slider update redraws; everything else is drawn once (see widgets).
 MOVING = "moving"
 
@@ -27,14 +28,20 @@ MOVING = "moving"
 def palette_png(image: Image.Image, colours: int, optimize: bool = False) -> bytes:
     """PNG of ``image`` reduced to a palette: plots have few colours, so it looks the same and weighs less.
 
-    Transparency is flattened onto white. ``optimize`` compresses harder: worth it for a file
-    written once, too slow for a slider redraw.
+    The book's colours (PALETTE, GREY, black, white) are always in the palette, exactly: a median cut
+    alone merges a colour that covers few pixels, such as a legend swatch, into its neighbour. The
+    rest of the palette comes from a median cut of the image. Transparency is flattened onto white.
+    ``optimize`` compresses harder: worth it for a file written once, too slow for a slider redraw.
     """
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", rgba.size, "white")
     flat.paste(rgba, mask=rgba.getchannel("A"))
+    reserved = [int(h[i:i + 2], 16) for h in _RESERVED for i in (1, 3, 5)]
+    free = flat.quantize(colours - len(_RESERVED), method=Image.Quantize.MEDIANCUT)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(reserved + free.getpalette()[:3 * (colours - len(_RESERVED))])
     buffer = io.BytesIO()
-    flat.quantize(colours, method=Image.Quantize.MEDIANCUT).save(buffer, format="png", optimize=optimize)
+    flat.quantize(palette=palette, dither=Image.Dither.NONE).save(buffer, format="png", optimize=optimize)
     return buffer.getvalue()
 
 
@@ -43,6 +50,16 @@ def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100) -> Figur
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _status_line(ax):
+    """A one-line caption above the axes (the method and its settings), redrawn with the moving parts.
+
+    Above rather than inside the axes, where it would cover the start of a path.
+    """
+    status = ax.set_title(" ", loc="left", fontsize=9)  # " " reserves the line in the layout
+    status.set_gid(MOVING)
+    return status
 
 
 class FunctionPlot1D:
@@ -55,8 +72,7 @@ class FunctionPlot1D:
         ax.set(xlim=xlim, ylim=ylim or (min(curve.min(), 0) - 0.05 * np.ptp(curve), curve.max()),
                xlabel="x", ylabel="f(x)")
         (self.path,) = ax.plot([], [], "o-", color=color, ms=4, lw=1, alpha=0.9, gid=MOVING)
-        self.status = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
-                              gid=MOVING)
+        self.status = _status_line(ax)
 
     def show(self, traj: Trajectory, title: str = "") -> None:
         self.path.set_data(traj.xs[:, 0], traj.values)
@@ -77,8 +93,7 @@ class ContourPlot:
             ax.plot(*x_star, marker="*", ms=11, color=PALETTE[3], ls="none", zorder=3)
         ax.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
         (self.path,) = ax.plot([], [], "o-", color=color, ms=3.5, lw=1.2, zorder=4, gid=MOVING)
-        self.status = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
-                              bbox=dict(facecolor="white", alpha=0.8, lw=0), gid=MOVING)
+        self.status = _status_line(ax)
 
     def show(self, traj: Trajectory, title: str = "") -> None:
         self.path.set_data(traj.xs[:, 0], traj.xs[:, 1])

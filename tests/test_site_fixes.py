@@ -71,3 +71,18 @@ def test_alt_text_in_an_outputs_metadata_reaches_the_image():
     assert nodes == [{"uri": "figure.png", "alt": "A parabola with five iterates on it."}]
     Data.output_metadata = {}
     assert site_fixes.alt_from_output(render_image)(None, Data()) == [{"uri": "figure.png"}]
+
+
+def test_palette_png_keeps_the_books_colours_even_on_a_few_pixels():
+    """A legend swatch covers a few pixels; a plain median cut merged such colours into grey."""
+    from optlib.plotting import PALETTE
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (80, 120, 3)).astype(np.uint8)  # many other colours
+    for i, colour in enumerate(PALETTE):
+        pixels[2 + 3 * i, 2:5] = [int(colour[j:j + 2], 16) for j in (1, 3, 5)]  # three pixels each
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="png")
+    back = np.asarray(Image.open(io.BytesIO(site_fixes.palette_png(Image.open(buffer), 64))).convert("RGB"))
+    for i, colour in enumerate(PALETTE):
+        assert back[2 + 3 * i, 3].tolist() == [int(colour[j:j + 2], 16) for j in (1, 3, 5)], colour
