@@ -45,3 +45,17 @@ def test_every_figure_is_shown_with_its_alt_text_from_the_run(notebook):
     bare = [i for i, c in enumerate(cells)
             if c["cell_type"] == "code" and "plt.show()" in "".join(c["source"])]
     assert not typed and not bare, f"cells with typed alt text {typed}, cells calling plt.show() {bare}"
+
+
+@pytest.mark.parametrize("page", sorted(BOOK.glob("*.md")) + sorted(BOOK.glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_no_control_characters_in_the_prose(page):
+    """A TeX command written through a non-raw Python string loses its backslash: "\\theta" becomes a
+    tab and "heta", "\\rho" a carriage return. The page then shows broken maths without an error."""
+    if page.suffix == ".ipynb":
+        cells = json.loads(page.read_text(encoding="utf-8"))["cells"]
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = page.read_bytes().decode("utf-8")
+    found = sorted({repr(ch) for ch in text if ord(ch) < 32 and ch != "\n"})
+    assert not found, f"control characters in {page.name}: {found}"
