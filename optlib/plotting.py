@@ -153,7 +153,8 @@ def show(fig, alt: str) -> None:
     """Display a finished pyplot figure with alt text written from the run that drew it.
 
     The alt text travels in the output's metadata; the site build puts it on the page's ``<img>``
-    (book/_ext/site_fixes.py), so a figure's description is computed, never typed.
+    (book/_ext/site_fixes.py), so a figure's description is computed, never typed. The metadata also
+    records the size of the figure's smallest text on the page (``optlib.smallest_text_px``).
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image as IPythonImage
@@ -165,8 +166,10 @@ def show(fig, alt: str) -> None:
     fig.savefig(buffer, format="png", bbox_inches="tight")
     width = Image.open(io.BytesIO(buffer.getvalue())).width
     check_text_size(fig, width)
+    smallest = round(smallest_text(fig, width)[0], 1)
     plt.close(fig)
-    display(IPythonImage(buffer.getvalue()), metadata={"image/png": {"alt": alt}})
+    display(IPythonImage(buffer.getvalue()),
+            metadata={"image/png": {"alt": alt}, "optlib": {"smallest_text_px": smallest}})
 
 
 # A book page shows a figure at most this wide (CSS px) in a 1280 px window; smaller text is unreadable.

@@ -74,7 +74,8 @@ def test_show_puts_the_alt_text_in_the_output_metadata(monkeypatch):
     ol.plotting.show(fig, alt="A straight line falling from 1 to 0.")
     image, metadata = shown[0]
     assert image.data.startswith(b"\x89PNG")
-    assert metadata == {"image/png": {"alt": "A straight line falling from 1 to 0."}}
+    assert metadata["image/png"] == {"alt": "A straight line falling from 1 to 0."}
+    assert metadata["optlib"]["smallest_text_px"] >= 9
     assert not plt.get_fignums()  # closed, so the notebook does not show it twice
     with pytest.raises(ValueError, match="alt must be a sentence"):
         ol.plotting.show(plt.figure(), alt="")
