@@ -21,7 +21,9 @@ def number(answer):
 @pytest.mark.parametrize("answer, says", [
     (..., "replace `...`"), (None, "replace `...`"), (True, "truth value True"),
     ("0.4", "the string '0.4'"), (print, "got a function"), ([0.4, 0.5], "one number, got 2 values"),
-    (float("nan"), "finite number"), ({"lr": 0.4}, "got a dict"),
+    (float("nan"), "finite number"), ({"lr": 0.4}, "got a dict"), (b"0.4", "the bytes b'0.4'"),
+    (["0.4"], "got text"), ([True], "truth value"), (np.complex128(0.4), "complex value"),
+    (10**400, "overflows"),
 ])
 def test_a_number_check_explains_every_kind_of_non_number(answer, says, lenient):
     feedback = number(answer)

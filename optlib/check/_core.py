@@ -92,12 +92,25 @@ def _not_a_number(answer) -> str | None:
         return "replace `...` with your answer."
     if isinstance(answer, (bool, np.bool_)):
         return f"expected a number, got the truth value {answer}."
-    if isinstance(answer, str):
-        return f"expected a number, got the string {answer!r}: write the number without quotes."
+    if isinstance(answer, (str, bytes, bytearray, memoryview)):
+        kind = "string" if isinstance(answer, str) else "bytes"
+        return f"expected a number, got the {kind} {_short(answer)}: write the number without quotes."
     if callable(answer):
         return "expected a number, got a function: call it, or assign its result."
     try:
+        kind = np.asarray(answer).dtype.kind
+    except (TypeError, ValueError, OverflowError):
+        kind = "O"
+    if kind in "SUV":
+        return f"expected a number, got text {_short(answer)}: write the number without quotes."
+    if kind == "b":
+        return f"expected a number, got the truth value {_short(answer)}."
+    if kind == "c":
+        return f"expected a real number, got the complex value {_short(answer)}."
+    try:
         array = np.asarray(answer, dtype=float)
+    except OverflowError:
+        return "expected a number that fits a float, got one far too large (it overflows)."
     except (TypeError, ValueError):
         return f"expected a number, got a {type(answer).__name__}."
     if array.size != 1:
@@ -105,6 +118,12 @@ def _not_a_number(answer) -> str | None:
     if not np.isfinite(array).all():
         return f"expected a finite number, got {array.item()}."
     return None
+
+
+def _short(obj) -> str:
+    """repr(obj), cut to one short line for a message."""
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _number(name: str, answer, expected: float, rtol: float, hint: str) -> Feedback:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _verdict
+from ._core import Feedback, _not_a_number, _short, _verdict
 
 # Two cases with different learning rates, so that a function which ignores `lr` fails.
 # f(x) = x², f'(x) = 2x, x0 = 8.7, α = 0.3: x_{k+1} = 0.4 x_k.
@@ -138,7 +138,7 @@ def steps_needed(answer) -> Feedback:
     """Steps of GD with best_lr after which ‖x_k − x*‖ ≤ 1e-6 ‖x_0 − x*‖ holds from every x0."""
     name = "steps_needed"
     tolerance = f"compared as a whole number, to a tolerance of {_WHOLE:g} for rounding"
-    problem = _why_not_a_number(answer)
+    problem = _not_a_number(answer)
     if problem:
         return _verdict(False, f"{name}: {problem}")
     value = _value(answer)
@@ -167,7 +167,7 @@ def _number_check(name: str, answer, expected: float, mistakes: dict, hint: str)
     A wrong value that a common mistake gives gets that mistake's hint; one within _CLOSE of the
     answer gets a hint about rounding; any other gets ``hint``.
     """
-    problem = _why_not_a_number(answer)
+    problem = _not_a_number(answer)
     if problem:
         return _verdict(False, f"{name}: {problem}")
     value = _value(answer)
@@ -183,34 +183,5 @@ def _number_check(name: str, answer, expected: float, mistakes: dict, hint: str)
     return _verdict(False, f"{name}: {value:.6g} is not within {tolerance} of the expected value. {hint}")
 
 
-def _why_not_a_number(answer) -> str | None:
-    """Why ``answer`` is not one finite real number, or None; adds to the shared core's test
-    the cases it lets through (bytes, text or truth values inside arrays and lists, complex numbers,
-    integers too large for a float)."""
-    if isinstance(answer, (bytes, bytearray, memoryview)):
-        return f"expected a number, got the bytes {_short(answer)}: write the number without quotes."
-    if isinstance(answer, str):
-        return _not_a_number(answer)
-    try:
-        kind = np.asarray(answer).dtype.kind
-    except (TypeError, ValueError):
-        kind = "O"
-    if kind in "SUV":
-        return f"expected a number, got text {_short(answer)}: write the number without quotes."
-    if kind == "b":
-        return f"expected a number, got the truth value {_short(answer)}."
-    if kind == "c":
-        return f"expected a real number, got the complex value {_short(answer)}."
-    try:
-        return _not_a_number(answer)
-    except OverflowError:
-        return "expected a number that fits a float, got one far too large (it overflows)."
-
-
 def _value(answer) -> float:
     return float(np.asarray(answer, dtype=float).item())
-
-
-def _short(obj) -> str:
-    text = repr(obj)
-    return text if len(text) <= 60 else text[:57] + "..."
