@@ -139,3 +139,18 @@ def polyak_optimal(mu: float, L: float) -> tuple[float, float, float]:
     root_kappa = np.sqrt(L / mu)
     rho = (root_kappa - 1) / (root_kappa + 1)
     return float(4 / (np.sqrt(L) + np.sqrt(mu)) ** 2), float(rho**2), float(rho)
+
+
+def nesterov_optimal(mu: float, L: float) -> tuple[float, float, float]:
+    """The best constant-β Nesterov method for curvatures in [μ, L]: (η, β, ρ).
+
+    η = 4/(3L + μ), β = (√(3κ + 1) − 2)/(√(3κ + 1) + 2), ρ = 1 − 2/√(3κ + 1) with κ = L/μ, the
+    tuning for quadratics listed by Lessard, Recht and Packard (2016, Prop. 1). The slow end λ = μ is
+    then critically damped (a double root ρ) and the stiff end λ = L has the root −ρ; ρ is worse than
+    heavy ball's best, (√κ − 1)/(√κ + 1), and better than Nesterov's standard 1 − 1/√κ.
+    """
+    check_range("nesterov_optimal", "mu", mu, low=0.0, low_open=True)
+    check_range("nesterov_optimal", "L", L, low=float(mu))
+    root = np.sqrt(3 * L / mu + 1)
+    return float(4 / (3 * L + mu)), float((root - 2) / (root + 2)), float(1 - 2 / root)
+

@@ -82,6 +82,25 @@ def test_polyak_optimal_parameters():
     assert grid.min() >= rho - 1e-12                                  # nothing on a grid beats it
 
 
+def test_nesterov_optimal_parameters():
+    # κ = 8: √(3κ + 1) = 5, so η = 4/25, β = 3/7, ρ = 3/5 (worked by hand: at λ = 1, τ = 1.2 and
+    # δ = 0.36, a double root 0.6; at λ = 8, z² + 0.4z − 0.12 = 0, roots 0.2 and −0.6).
+    lr, beta, rho = rates.nesterov_optimal(1.0, 8.0)
+    assert (lr, beta, rho) == pytest.approx((4 / 25, 3 / 7, 3 / 5))
+    assert rates.regime(lr, beta, 1.0, "nesterov") == "critical"
+    assert np.allclose(rates.roots(lr, beta, 8.0, "nesterov"), [-0.6, 0.2])
+    for mu, L in [(1.0, 8.0), (0.5, 10.0), (1.0, 1e4)]:
+        lr, beta, rho = rates.nesterov_optimal(mu, L)
+        # (a double root is computed to about the square root of the round-off: rel 1e-7)
+        assert rates.rate(lr, beta, mu, L, "nesterov", interior=500) == pytest.approx(rho, rel=1e-7)
+        # a fine grid around it finds nothing better, and it lies between heavy ball's best and
+        # Nesterov's standard parameters
+        lrs, betas = lr * np.linspace(0.9, 1.1, 81), np.clip(beta + np.linspace(-0.05, 0.05, 81), 0, 0.99)
+        assert rates.rate_map(lrs, betas, mu, L, "nesterov").min() >= rho - 1e-12
+        root_kappa = np.sqrt(L / mu)
+        assert rates.polyak_optimal(mu, L)[2] < rho < 1 - 1 / root_kappa
+
+
 @pytest.mark.parametrize("method", rates.METHODS)
 def test_rate_is_the_worst_mode_and_the_ends_suffice(method):
     rng = np.random.default_rng(2)
@@ -108,6 +127,7 @@ def test_rate_map_has_one_row_per_beta():
     (lambda: rates.rate(0.1, 0.5, 1.0, 2.0, interior=-1), "rate: interior must be an integer >= 0"),
     (lambda: rates.iteration_matrix(0.1, 0.5, 1.0, "adam"), "method must be one of 'heavy_ball', 'nesterov'"),
     (lambda: rates.polyak_optimal(0.0, 1.0), "polyak_optimal: mu must satisfy mu > 0, got mu=0.0"),
+    (lambda: rates.nesterov_optimal(2.0, 1.0), "nesterov_optimal: L must satisfy L >= 2, got L=1.0"),
     (lambda: rates.critical_beta(0.1, -1.0), "critical_beta: lam must satisfy lam >= 0, got lam=-1.0"),
     (lambda: rates.spectral_radius("fast", 0.5, 1.0), "spectral_radius: lr must be a real number"),
 ])
