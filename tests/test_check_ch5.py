@@ -217,7 +217,7 @@ NOT_NUMBERS = {
     "truth value": [True, False, np.bool_(True), np.array([False])],
     "string": ["0.05", "83"],
     "bytes": [b"0.05"],
-    "array of text": [np.array(["83"])],
+    "got text": [np.array(["83"])],
     "complex": [0.05 + 0j, np.complex128(83), np.array([83 + 0j])],
     "far too large": [10**400],
     "got a list": [[0.05], [[0.05]], [83], []],

@@ -291,32 +291,13 @@ def _steps_check(name: str, answer, expected: int, mistakes: dict, hint: str) ->
 
 
 def _why_not_one_number(answer) -> str | None:
-    """Why ``answer`` is not one finite real number, in a sentence, or None. Adds to the shared core's
-    test the cases it lets through: lists and tuples (even of one number), bytes, arrays of text, truth
-    values or complex numbers, and integers too large for a float. A numpy array holding one number
-    is accepted."""
+    """Why ``answer`` is not one finite real number, in a sentence, or None: the shared core's test, and
+    lists and tuples are refused even when they hold one number (a numpy array holding one number is
+    accepted)."""
     if isinstance(answer, (list, tuple)):
         return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
                 "brackets.")
-    if isinstance(answer, (bytes, bytearray, memoryview)):
-        return f"expected a number, got the bytes {_short(answer)}: write the number without quotes."
-    if isinstance(answer, (complex, np.complexfloating)):
-        return f"expected a real number, got the complex value {_short(answer)}."
-    if isinstance(answer, np.ndarray):
-        kind = answer.dtype.kind
-        if kind == "b":
-            return f"expected a number, got an array of truth values {_short(answer)}."
-        if kind in "SUV":
-            return (f"expected a number, got an array of text {_short(answer)}: write the number without "
-                    "quotes.")
-        if kind == "c":
-            return f"expected a real number, got the complex value {_short(answer)}."
-        if kind == "O":
-            return f"expected a number, got an array of Python objects {_short(answer)}."
-    try:
-        return _not_a_number(answer)
-    except OverflowError:
-        return "expected a number that fits a float, got one far too large (it overflows)."
+    return _not_a_number(answer)
 
 
 def _value(answer) -> float:
@@ -324,6 +305,7 @@ def _value(answer) -> float:
 
 
 def _short(obj) -> str:
+    """repr(obj) on one short line (an array's repr spans several)."""
     return _clip(" ".join(repr(obj).split()))
 
 
