@@ -54,3 +54,17 @@ def test_strict_mode_in_a_kernel_reports_every_failing_check_of_a_cell(monkeypat
     assert isinstance(result.error_in_exec, AssertionError)
     assert "✘ a:" in str(result.error_in_exec) and "✘ b:" in str(result.error_in_exec)
     assert shell.run_cell("_number('c', 1.0, 1.0, 1e-6, 'fine')").result.correct  # display kept
+
+
+def test_every_chapters_checks_are_importable_from_optlib_check():
+    import importlib
+    import inspect
+    import pkgutil
+
+    for module in pkgutil.iter_modules(check.__path__):
+        if module.name.startswith("ch"):
+            chapter = importlib.import_module(f"optlib.check.{module.name}")
+            public = [name for name, f in inspect.getmembers(chapter, inspect.isfunction)
+                      if not name.startswith("_") and f.__module__ == chapter.__name__]
+            missing = [name for name in public if getattr(check, name, None) is not getattr(chapter, name)]
+            assert not missing, f"optlib.check does not export {missing} from {module.name}"
