@@ -149,7 +149,7 @@ class Momentum(Optimizer):
                   slide, PyTorch) is this method with lr = α while the rate is constant (under a
                   schedule the sum form rescales the whole velocity by the current rate). The
                   moving-average form v ← βv + (1 − β)g, x ← x − αv (Park's generic EMA slide applied
-                  to gradients) is it with lr = α(1 − β).
+                  to gradients) is it with a rescaled lr (chapter 5 derives the factor).
     """
 
     lr: float = 0.01

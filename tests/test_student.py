@@ -98,6 +98,18 @@ def test_theorems_proofs_and_section_references_become_plain_markdown():
     assert "(sec-rates)=" not in plain and Plainer.check(plain) == []
 
 
+def test_included_code_follows_the_options_as_sphinx_does():
+    from myst_plain import included
+
+    optimizers = ROOT / "optlib" / "optimizers.py"
+    code = included(optimizers, {"pyobject": "Momentum", "start-at": '"lr: float = 0.01"',
+                                 "prepend": '"class Momentum(Optimizer):"'})
+    assert code.splitlines()[:2] == ["class Momentum(Optimizer):", "    lr: float = 0.01"]
+    assert '"""' not in code and "def _update" in code
+    head = included(optimizers, {"pyobject": "SGD", "lines": "1-2"})
+    assert head.splitlines()[0] == "@dataclass" and len(head.splitlines()) == 2
+
+
 def test_an_untagged_solution_is_refused():
     nb = {"cells": [{"cell_type": "markdown", "metadata": {},
                      "source": "```{solution-start} ex\n:class: dropdown\n```"}]}

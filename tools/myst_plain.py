@@ -85,6 +85,28 @@ def python_object(path: Path, name: str) -> str:
     raise KeyError(f"{name} not found in {path}")
 
 
+def included(path: Path, options: dict) -> str:
+    """The code a {literalinclude} shows: the :pyobject:, then :start-at:/:end-before: and :prepend:."""
+    code = python_object(path.resolve(), options["pyobject"]) if "pyobject" in options \
+        else path.resolve().read_text()
+    lines = code.splitlines()
+    if "lines" in options:  # "3-7" or "1,4-6", 1-based as in Sphinx
+        keep = []
+        for part in options["lines"].split(","):
+            first, _, last = part.strip().partition("-")
+            keep += range(int(first) - 1, int(last or first))
+        lines = [lines[i] for i in keep if i < len(lines)]
+    if "start-at" in options:
+        start = next(i for i, line in enumerate(lines) if options["start-at"].strip('"') in line)
+        lines = lines[start:]
+    if "end-before" in options:
+        end = next(i for i, line in enumerate(lines) if options["end-before"].strip('"') in line)
+        lines = lines[:end]
+    if "prepend" in options:
+        lines = [options["prepend"].strip('"')] + lines
+    return "\n".join(lines)
+
+
 @dataclass
 class Plainer:
     """Rewrites the Markdown cells of one chapter; numbering follows the website's (chapter.n)."""
@@ -161,8 +183,7 @@ class Plainer:
             numbered = self.proofs.get(options.get("label", ""), name.removeprefix("prf:").capitalize())
             return f"**{numbered}**" + (f" ({arg})" if arg else "") + f"\n\n{body}"
         if name == "literalinclude":
-            code = python_object((self.folder / arg).resolve(), options["pyobject"])
-            return f"```python\n{code}\n```"
+            return f"```python\n{included(self.folder / arg, options)}\n```"
         if name in ADMONITIONS or name == "admonition":
             title = arg if name == "admonition" else name.capitalize()
             return "\n".join(f"> {line}".rstrip() for line in [f"**{title}.**", "", *body.splitlines()])

@@ -121,8 +121,8 @@ def _not_a_number(answer) -> str | None:
 
 
 def _short(obj) -> str:
-    """repr(obj), cut to one short line for a message."""
-    text = repr(obj)
+    """repr(obj) on one short line for a message (an array's repr spans several)."""
+    text = " ".join(repr(obj).split())
     return text if len(text) <= 60 else text[:57] + "..."
 
 
