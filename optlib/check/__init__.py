@@ -7,12 +7,21 @@ book's own solutions are tested. Every check is importable from here: ``optlib.c
 """
 
 from ._core import STRICT_ENV, Feedback, install_cell_hook
-from .ch1_gradient_descent import best_lr, gradient_descent, stable_lr, steps_needed
+from .ch1_gradient_descent import (
+    best_lr,
+    faster_lr,
+    fastest_lrs,
+    fewest_steps,
+    gradient_descent,
+    same_line_lr,
+    stable_lr,
+    steps_needed,
+)
 from .ch5_momentum import equivalent_lr, momentum_ema, optimal_beta, steps_gd, steps_momentum
 from .ch6_adaptive_methods import adam_update, first_unstable_step, uncorrected_factor
 
-__all__ = ["STRICT_ENV", "Feedback", "adam_update", "best_lr", "equivalent_lr", "first_unstable_step",
-           "gradient_descent",
+__all__ = ["STRICT_ENV", "Feedback", "adam_update", "best_lr", "equivalent_lr", "faster_lr", "fastest_lrs",
+           "fewest_steps", "first_unstable_step", "gradient_descent", "same_line_lr",
            "momentum_ema", "optimal_beta", "stable_lr", "steps_gd", "steps_momentum", "steps_needed",
            "uncorrected_factor"]
 
