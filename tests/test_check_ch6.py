@@ -213,7 +213,7 @@ def test_the_unstable_step_and_the_slips_are_what_the_run_gives():
     assert int(np.argmin(losses)) + 1 == 56 and int(np.argmax(np.diff(losses) > 0)) + 2 == 57
     assert int(np.argmax(unstable_steps(rho=0.99)[0][:, 1] > 2)) + 1 == 84
     assert set(ch6._UNSTABLE_SLIPS) == {first - 1, 1, 84, 80, 19, 56, 57}
-    assert ch6.first_unstable_step(first).correct and ch6.first_unstable_step(32.0).correct
+    assert check.first_unstable_step(first).correct and check.first_unstable_step(32.0).correct
 
 
 @pytest.mark.parametrize("answer, says", [
@@ -224,11 +224,11 @@ def test_the_unstable_step_and_the_slips_are_what_the_run_gives():
     (40, "Record αλ₂"),
 ])
 def test_first_unstable_step_explains_each_wrong_answer(lenient, answer, says):
-    feedback = ch6.first_unstable_step(answer)
+    feedback = check.first_unstable_step(answer)
     assert not feedback.correct and says in feedback.message, feedback.message
     assert "32" not in feedback.message.replace(repr(answer), "")    # the student's own value aside
 
 
 def test_a_correct_step_is_not_echoed():
-    message = repr(ch6.first_unstable_step(32))
+    message = repr(check.first_unstable_step(32))
     assert message.startswith("✔") and "32" not in message and "whole number" in message
