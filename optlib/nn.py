@@ -71,16 +71,16 @@ class MLPObjective:
 
     def __init__(self, params: dict, X, y, label="a small network"):
         self.shapes = {name: v.shape for name, v in params.items()}
-        self.dim = sum(int(np.prod(shape)) for shape in self.shapes.values())
+        ends = np.cumsum([int(np.prod(shape)) for shape in self.shapes.values()])
+        self._slices = {name: (int(end - np.prod(shape)), int(end))  # where each array sits in θ
+                        for (name, shape), end in zip(self.shapes.items(), ends)}
+        self.dim = int(ends[-1])
         self.X, self.y, self.label = X, y, label
 
     def unflatten(self, theta) -> dict:
-        out, start = {}, 0
-        for name, shape in self.shapes.items():
-            size = int(np.prod(shape))
-            out[name] = np.asarray(theta[start:start + size]).reshape(shape)
-            start += size
-        return out
+        theta = np.asarray(theta)
+        return {name: theta[start:end].reshape(self.shapes[name])
+                for name, (start, end) in self._slices.items()}
 
     def flatten(self, params: dict) -> np.ndarray:
         """One vector of all parameters, in the order of the network's layers."""

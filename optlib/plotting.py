@@ -181,8 +181,8 @@ def smallest_text(fig, width_px: float) -> tuple[float, str]:
     """(size in CSS px at a 1280 px window, text) of the smallest visible text of ``fig``.
 
     ``width_px`` is the width of the rendered image; the page shrinks images wider than PAGE_WIDTH.
+    The figure must have been drawn (tick labels get their text only then).
     """
-    fig.draw_without_rendering()  # tick labels get their text only when the figure is drawn
     scale = min(1.0, PAGE_WIDTH / width_px) * fig.dpi / 72  # points → image pixels → page pixels
     sizes = [(t.get_fontsize() * scale, t.get_text()) for t in fig.findobj(Text)
              if t.get_visible() and t.get_text().strip() and t.figure is fig]

@@ -44,6 +44,7 @@ def test_smallest_text_is_measured_as_the_page_shows_it():
     ax = fig.subplots()
     ax.set_title("title", fontsize=12)
     ax.tick_params(labelsize=8)
+    fig.canvas.draw()
     size, text = ol.plotting.smallest_text(fig, 600)
     assert np.isclose(size, 8 * 100 / 72) and text  # a tick label, 11.1 px
     assert np.isclose(ol.plotting.smallest_text(fig, 1376)[0], 8 * 100 / 72 / 2)  # shrunk to half
