@@ -26,7 +26,7 @@ from .plotting import check_text_size
 # Far-off points (a diverging run) are clamped here; the axes' clip path hides them anyway.
 _CLAMP = 1e4
 # A point closer than this (pixels) to the last one drawn adds nothing visible: it is left out.
-_MIN_STEP = 0.5
+_MIN_STEP = 1.0
 _MARKERS = {"o", "s", "^", "v", "D", "."}
 
 
@@ -109,24 +109,37 @@ def _style(artist, fig) -> dict:
 
 
 def _geometry(artist, height: float):
-    """What changes: a line's SVG path ('M x y L x y …', broken at non-finite points), or a text."""
+    """What changes: a line's SVG path, or a text.
+
+    A path starts each piece (it breaks at non-finite points) with an absolute 'M x y' and goes on
+    with relative 'l dx dy' moves, in tenths of a pixel: short numbers keep a page of frames light.
+    """
     if isinstance(artist, Text):
         x, y = artist.get_transform().transform(artist.get_position())
         return [round(float(x), 1), round(height - float(y), 1), artist.get_text()]
     with np.errstate(divide="ignore", invalid="ignore"):
         xy = artist.get_transform().transform(artist.get_xydata())
-    parts, pen_down, last = [], False, None
+    parts, last = [], None  # last: the previous point drawn, in tenths of a pixel
     for i, (x, y) in enumerate(xy):
         if not (np.isfinite(x) and np.isfinite(y)):
-            pen_down = False
+            last = None
             continue
-        x, y = np.clip([x, height - y], -_CLAMP, _CLAMP)
-        is_last = i == len(xy) - 1
-        if pen_down and not is_last and np.hypot(x - last[0], y - last[1]) < _MIN_STEP:
+        point = np.round(10 * np.clip([x, height - y], -_CLAMP, _CLAMP)).astype(int)
+        if last is None:
+            parts.append(f"M{_tenths(point[0])} {_tenths(point[1])}")
+        elif i == len(xy) - 1 or np.hypot(*(point - last)) >= 10 * _MIN_STEP:
+            dx, dy = point - last
+            parts.append(f"l{_tenths(dx)} {_tenths(dy)}")
+        else:
             continue
-        parts.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
-        pen_down, last = True, (x, y)
+        last = point
     return "".join(parts)
+
+
+def _tenths(n: int) -> str:
+    """An integer count of tenths as the shortest decimal: 12 → '1.2', 10 → '1', -3 → '-.3'."""
+    text = f"{n / 10:.1f}".rstrip("0").rstrip(".")
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
 
 
 def _svg_elements(shapes, frame, ident) -> str:

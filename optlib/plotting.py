@@ -25,24 +25,41 @@ _RESERVED = [*PALETTE, GREY, "#000000", "#ffffff"]
 MOVING = "moving"
 
 
-def palette_png(image: Image.Image, colours: int, optimize: bool = False) -> bytes:
+def palette_png(image: Image.Image, colours: int, optimize: bool = False, palette=None) -> bytes:
     """PNG of ``image`` reduced to a palette: plots have few colours, so it looks the same and weighs less.
 
-    The book's colours (PALETTE, GREY, black, white) are always in the palette, exactly: a median cut
-    alone merges a colour that covers few pixels, such as a legend swatch, into its neighbour. The
-    rest of the palette comes from a median cut of the image. Transparency is flattened onto white.
-    ``optimize`` compresses harder: worth it for a file written once, too slow for a slider redraw.
+    The palette is ``palette`` (from ``make_palette``) or made from this image. ``optimize``
+    compresses harder: worth it for a file written once, too slow for a slider redraw.
     """
-    rgba = image.convert("RGBA")
-    flat = Image.new("RGB", rgba.size, "white")
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    reserved = [int(h[i:i + 2], 16) for h in _RESERVED for i in (1, 3, 5)]
-    free = flat.quantize(colours - len(_RESERVED), method=Image.Quantize.MEDIANCUT)
-    palette = Image.new("P", (1, 1))
-    palette.putpalette(reserved + free.getpalette()[:3 * (colours - len(_RESERVED))])
+    flat = _on_white(image)
+    palette = make_palette(flat, colours) if palette is None else palette
     buffer = io.BytesIO()
     flat.quantize(palette=palette, dither=Image.Dither.NONE).save(buffer, format="png", optimize=optimize)
     return buffer.getvalue()
+
+
+def make_palette(image: Image.Image, colours: int) -> Image.Image:
+    """A palette image of ``colours`` colours for ``image``, which always holds the book's colours.
+
+    The book's colours (PALETTE, GREY, black, white) are in it exactly: a median cut alone merges a
+    colour that covers few pixels, such as a legend swatch, into its neighbour. The rest comes from a
+    median cut of the image. A slider demo makes it once, from its background, and reuses it.
+    """
+    reserved = [int(h[i:i + 2], 16) for h in _RESERVED for i in (1, 3, 5)]
+    free = _on_white(image).quantize(colours - len(_RESERVED), method=Image.Quantize.MEDIANCUT)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(reserved + free.getpalette()[:3 * (colours - len(_RESERVED))])
+    return palette
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """The image as RGB, its transparency flattened onto white."""
+    if image.mode == "RGB":
+        return image
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
 
 
 def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100) -> Figure:

@@ -23,7 +23,7 @@ from PIL import Image
 
 from ._validate import check_range
 from .explorer import Explorer
-from .plotting import MOVING, new_figure, palette_png
+from .plotting import MOVING, make_palette, new_figure, palette_png
 
 STATIC_ENV = "OPTLIB_STATIC"
 
@@ -93,7 +93,9 @@ class LiveDemo:
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")  # the layout is solved; keep it fixed
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self.background_png = _encode_png(self.fig.canvas)
+        background = _pixels(self.fig.canvas)
+        self._palette = make_palette(background, 64)  # made once: every redraw reuses it
+        self.background_png = palette_png(background, 64, palette=self._palette)
         self.description = ""
 
     def redraw_data(self, **values) -> str:
@@ -108,7 +110,7 @@ class LiveDemo:
         canvas.restore_region(self._background)
         for artist in self.moving:
             artist.axes.draw_artist(artist)
-        return _encode_png(canvas)
+        return palette_png(_pixels(canvas), 64, palette=self._palette)
 
     def widget(self):
         import ipywidgets as w
@@ -127,9 +129,8 @@ class LiveDemo:
         return w.VBox([*sliders.values(), image, caption])
 
 
-def _encode_png(canvas) -> bytes:
-    """PNG of the canvas's pixels with a 64-colour palette."""
-    return palette_png(Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()), 64)
+def _pixels(canvas) -> Image.Image:
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
 
 
 def _slider(w, p: Param):

@@ -111,10 +111,12 @@ def test_explorer_paths_are_the_live_figure_in_pixels():
     live.redraw_data(lr=0.1)
     path = live.moving[0]  # the contour panel's trajectory
     expected = path.get_transform().transform(path.get_xydata()[:3])
-    numbers = [float(v) for v in re.findall(r"-?\d+\.\d", explorer.frames[0][0])[:6]]
+    moves = re.findall(r"([Ml])(-?[\d.]+) (-?[\d.]+)", explorer.frames[0][0])[:3]
+    points = np.cumsum([[float(x), float(y)] for _, x, y in moves], axis=0)  # relative after the M
     height = explorer.size[1]
-    assert np.allclose(numbers[0::2], expected[:, 0], atol=0.06)
-    assert np.allclose(numbers[1::2], height - expected[:, 1], atol=0.06)
+    assert [kind for kind, _, _ in moves] == ["M", "l", "l"]
+    assert np.allclose(points[:, 0], expected[:, 0], atol=0.06)
+    assert np.allclose(points[:, 1], height - expected[:, 1], atol=0.06)
     assert explorer.frames[0][0].startswith("M") and explorer.shapes[0]["marker"] > 0
 
 

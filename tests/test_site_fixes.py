@@ -29,6 +29,14 @@ def test_polish_drops_fontawesome_script_and_fixes_roles_and_labels():
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
 
 
+def test_polish_unwraps_code_tokens_coloured_like_plain_text():
+    code = ('<pre><span class="n">x</span><span class="w"> </span><span class="o">=</span>'
+            '<span class="w"> </span><span class="n">np</span><span class="o">.</span><span class="n">zeros'
+            '</span><span class="p">(</span><span class="mi">3</span><span class="p">)</span></pre>')
+    assert site_fixes.polish(code) == ('<pre>x <span class="o">=</span> np<span class="o">.</span>zeros('
+                                       '<span class="mi">3</span>)</pre>')
+
+
 def test_polish_leaves_other_pages_alone():
     other = '<p>no theme parts here <a aria-label="Search">x</a></p>'
     assert site_fixes.polish(other) == other
