@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._threads import single_threaded
 from ._validate import check_count
 
 
@@ -25,6 +26,7 @@ def init_mlp(sizes, rng: np.random.Generator) -> dict:
     return params
 
 
+@single_threaded
 def forward(params: dict, X: np.ndarray):
     """Network output and the hidden activations (kept for the backward pass)."""
     depth = len(params) // 2
@@ -35,12 +37,14 @@ def forward(params: dict, X: np.ndarray):
     return h @ params[f"W{depth}"] + params[f"b{depth}"], hidden
 
 
+@single_threaded
 def loss(params: dict, X: np.ndarray, y: np.ndarray) -> float:
     """½ · mean over examples of the squared error."""
     out, _ = forward(params, X)
     return 0.5 * float(np.mean(np.sum((out - y) ** 2, axis=1)))
 
 
+@single_threaded
 def loss_and_grad(params: dict, X: np.ndarray, y: np.ndarray):
     """The loss and its gradient with respect to every parameter (backpropagation)."""
     depth = len(params) // 2

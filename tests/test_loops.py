@@ -120,3 +120,24 @@ def test_a_step_count_may_be_a_numpy_integer_but_not_a_bool():
     assert ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, np.int64(3)).steps == 3
     with pytest.raises(ValueError, match="steps must be an integer >= 0, got steps=True"):
         ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, True)
+
+
+def test_optlibs_loops_run_with_one_blas_thread_and_restore_the_callers_setting():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    class Probe:
+        seen = set()
+
+        def value(self, x):
+            return 0.0
+
+        def grad(self, x):
+            Probe.seen |= blas_threads()
+            return np.zeros_like(x)
+
+    with threadpool_limits(2, user_api="blas"):  # as in a student's kernel, whatever make sets
+        ol.run(ol.SGD(lr=0.1), Probe(), [1.0], 3)
+        assert Probe.seen == {1} and blas_threads() == {2}
