@@ -289,3 +289,23 @@ def test_the_exercise_numbers_follow_from_the_formulas():
     """The solution's reasoning, on paper: ⌈6 ln 10 / ln(13/11)⌉ and ⌈6 ln 10 / ln(145/143)⌉."""
     assert math.ceil(6 * math.log(10) / math.log(13 / 11)) == ch5._STEPS_MOMENTUM
     assert math.ceil(6 * math.log(10) / math.log(145 / 143)) == ch5._STEPS_GD
+
+
+def test_best_frame_is_the_explorers_best_and_every_wrong_answer_gets_a_sentence(lenient):
+    from optlib.check import ch5_momentum as ch5
+
+    ravine = ol.Quadratic.from_eigenvalues([0.5, 10.0], rotation=np.pi / 6)
+    final = {(lr, b): ol.run(ol.Momentum(lr=lr, beta=b), ravine, np.array([-8.0, -2.0]), 60).value
+             for lr in ch5._FRAMES_LR for b in ch5._FRAMES_BETA}
+    assert min(final, key=final.get) == ch5._BEST_FRAME
+    right = check.best_frame((0.19, 0.5))
+    assert right.correct and "0.19" not in right.message and "tolerance" in right.message
+    assert check.best_frame(np.array([0.19, 0.5])).correct
+    for wrong, says in [(None, "expected a pair"), (..., "expected a pair"), ("0.19, 0.5", "expected a pair"),
+                        (0.19, "expected a pair"), ((0.19,), "expected a pair"), ((True, 0.5), "truth value"),
+                        (("0.19", 0.5), "string"), ((0.5, 0.19), "learning rate first"),
+                        ((0.2668, 0.4026), "Polyak"), ((0.17, 0.5), "not a frame"),
+                        ((0.15, 0.5), "Another frame"), ((np.nan, 0.5), "finite")]:
+        feedback = check.best_frame(wrong)
+        assert not feedback.correct and says in feedback.message, (wrong, feedback.message)
+        assert "0.19, 0.5" not in feedback.message.split("got")[0]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number, _verdict
+from ._core import Feedback, _not_a_number, _number, _short, _verdict
 
 # Exercise mom-ex-park, part 1: the moving-average form v ← βv + (1 − β)∇f(x), x ← x − αv from v = 0,
 # on f(x) = ½ xᵀAx with a non-diagonal A (a function that mixes the coordinates fails), in two settings
@@ -246,6 +246,44 @@ def steps_gd(answer) -> Feedback:
         "take logarithms of rate^k < 10⁻⁶ and find the first whole k.")
 
 
+# The explorer's frames on the ravine (μ = 0.5, L = 10) and the one with the lowest f(x_60):
+# f = 8.6e-17 there, against 1.1e-10 for the runner-up (0.15, 0.5).
+_FRAMES_LR = (0.01, 0.02, 0.05, 0.1, 0.15, 0.19)
+_FRAMES_BETA = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
+_BEST_FRAME = (0.19, 0.5)
+_POLYAK_RAVINE = (0.2668, 0.4026)  # η*, β* for κ = 20: not a frame of the sliders
+_FRAME_TOL = 1e-9
+
+
+def best_frame(answer) -> Feedback:
+    """The (η, β) frame of the heavy-ball explorer that ends closest to the minimum after 60 steps."""
+    name = "best_frame"
+    tolerance = f"each value compared to a tolerance of {_FRAME_TOL:g}"
+    if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__len__") or len(answer) != 2:
+        return _verdict(False, f"{name}: expected a pair (η, β), for example (0.05, 0.8), got "
+                               f"{_short(answer)} ({tolerance}).")
+    problems = [p for p in map(_why_not_one_number, answer) if p]
+    if problems:
+        return _verdict(False, f"{name}: in your pair, {problems[0]} ({tolerance})")
+    lr, beta = (_value(v) for v in answer)
+    if np.allclose((lr, beta), _BEST_FRAME, atol=_FRAME_TOL, rtol=0):
+        return _verdict(True, f"{name}: correct ({tolerance}).")
+    on_grid = any(np.isclose(lr, _FRAMES_LR, atol=_FRAME_TOL)) and any(np.isclose(beta, _FRAMES_BETA,
+                                                                                  atol=_FRAME_TOL))
+    if np.allclose((beta, lr), _BEST_FRAME, atol=_FRAME_TOL, rtol=0):
+        hint = "The pair is (η, β): learning rate first, then momentum."
+    elif np.allclose((lr, beta), _POLYAK_RAVINE, atol=1e-3, rtol=0):
+        hint = ("Those are Polyak's η* and β*, which the sliders' frames do not contain: the exercise asks "
+                "for the best of the frames.")
+    elif not on_grid:
+        hint = ("That is not a frame of the explorer: η is one of 0.01, 0.02, 0.05, 0.1, 0.15, 0.19 and "
+                "β one of 0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95.")
+    else:
+        hint = ("Another frame ends closer to the minimum: compare f(x_60) on the right-hand panel (or in "
+                "the caption) for every frame, in particular at the larger learning rates.")
+    return _verdict(False, f"{name}: ({lr:g}, {beta:g}) is not the best frame ({tolerance}). {hint}")
+
+
 def _real_check(name: str, answer, expected: float, mistakes: dict, hint: str) -> Feedback:
     """One real number against ``expected`` to the relative tolerance _RTOL, which the message states.
 
@@ -302,11 +340,6 @@ def _why_not_one_number(answer) -> str | None:
 
 def _value(answer) -> float:
     return float(np.asarray(answer, dtype=float).item())
-
-
-def _short(obj) -> str:
-    """repr(obj) on one short line (an array's repr spans several)."""
-    return _clip(" ".join(repr(obj).split()))
 
 
 def _clip(text: str) -> str:
