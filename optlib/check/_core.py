@@ -136,3 +136,32 @@ def _number(name: str, answer, expected: float, rtol: float, hint: str) -> Feedb
         return _verdict(True, f"{name}: correct (to a relative tolerance of {rtol:g}).")
     return _verdict(False, f"{name}: {value:.6g} is not within a relative tolerance of {rtol:g} of the "
                            f"expected value. {hint}")
+
+
+WHOLE = 1e-9  # a count within this of a whole number is that number (rounding, not a wrong idea)
+
+
+def _whole_number(name: str, answer, expected: int, what: str, mistakes: dict, hint: str, *,
+                  lowest: int = 0, why_not=None) -> Feedback:
+    """Compare a count (steps) with ``expected``, exactly up to WHOLE; the message states it.
+
+    ``what`` describes the answer ("the first whole k at which …") for a non-whole value; a wrong
+    count listed in ``mistakes`` gets that mistake's hint, one below ``lowest`` a hint about counting,
+    any other ``hint``. ``why_not`` replaces the test of a number (a chapter may refuse more).
+    """
+    tolerance = f"a whole number, to a tolerance of {WHOLE:g} for rounding"
+    problem = (why_not or _not_a_number)(answer)
+    if problem:
+        return _verdict(False, f"{name}: {problem} (A count: {tolerance}.)")
+    value = float(np.asarray(answer, dtype=float).item())
+    if abs(value - round(value)) > WHOLE:
+        return _verdict(False, f"{name}: {value!r} is not a whole number of steps; the answer is {what} "
+                               f"({tolerance}).")
+    k = round(value)
+    if k == expected:
+        return _verdict(True, f"{name}: correct ({tolerance}).")
+    if k < lowest:
+        hint = "A number of steps cannot be negative." if lowest == 0 else f"Steps are counted from {lowest}."
+    elif k in mistakes:
+        hint = mistakes[k]
+    return _verdict(False, f"{name}: {k} is not right ({tolerance}). {hint}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _verdict
+from ._core import Feedback, _not_a_number, _short, _verdict, _whole_number
 
 # Two cases with different learning rates, so that a function which ignores `lr` fails.
 # f(x) = x², f'(x) = 2x, x0 = 8.7, α = 0.3: x_{k+1} = 0.4 x_k.
@@ -25,7 +25,6 @@ _SINGLE_RTOL = 1e-5    # agreement to about this much only: single-precision ari
 
 _RTOL = 1e-4           # every learning rate
 _CLOSE = 1e-2          # a wrong number this close (relative) is a rounding problem, not a wrong idea
-_WHOLE = 1e-9          # a value this close to a whole number counts as that number
 
 # Exercise gd-ex-rates: f = ½ xᵀAx with A = [[6, −1, −2], [−1, 6, −2], [−2, −2, 7]], eigenvalues
 # 3, 7, 9 along (1, 1, 1), (1, −1, 0), (1, 1, −2). The middle eigenvalue is off the midpoint of the
@@ -202,7 +201,7 @@ def best_lr(answer) -> Feedback:
 
 def steps_needed(answer) -> Feedback:
     """Steps of GD with best_lr after which ‖x_k − x*‖ ≤ 1e-6 ‖x_0 − x*‖ holds from every x0."""
-    return _whole_number_check("steps_needed", answer, _STEPS_NEEDED, "the first whole k at which "
+    return _whole_number("steps_needed", answer, _STEPS_NEEDED, "the first whole k at which "
                                "the distance condition holds", {
         _STEPS_FOR_F: "That counts the factor of f(x_k) − f*, which is the square of the distance's; "
                       "the question asks about ‖x_k − x*‖.",
@@ -234,7 +233,7 @@ def same_line_lr(answer) -> Feedback:
 
 def fewest_steps(answer) -> Feedback:
     """The fewest steps to f(x_k) < 1e-8 on the tilted bowl over the slider's grid of learning rates."""
-    return _whole_number_check("fewest_steps", answer, _FEWEST_STEPS, "the fewest steps over the "
+    return _whole_number("fewest_steps", answer, _FEWEST_STEPS, "the fewest steps over the "
                                "slider's grid", {
         _FEWEST_OFF_GRID: "No learning rate on the slider's grid needs so few steps: count with the "
                           "learning rates of lr_2d.grid(), from step 0 (x_0).",
@@ -350,26 +349,6 @@ def _number_check(name: str, answer, expected: float, mistakes: dict, hint: str)
     elif callable(hint):
         hint = hint(value)
     return _verdict(False, f"{name}: {value:.6g} is not within {tolerance} of the expected value. {hint}")
-
-
-def _whole_number_check(name: str, answer, expected: int, what: str, mistakes: dict, hint: str) -> Feedback:
-    """Compare a count with ``expected``; a value within _WHOLE of a whole number counts as it."""
-    tolerance = f"a whole number, to a tolerance of {_WHOLE:g}"
-    problem = _not_a_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem} (A count: {tolerance}.)")
-    value = _value(answer)
-    if abs(value - round(value)) > _WHOLE:
-        return _verdict(False, f"{name}: {value!r} is not a whole number of steps; the answer is "
-                               f"{what} ({tolerance}).")
-    k = round(value)
-    if k == expected:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    if k < 0:
-        hint = "A number of steps cannot be negative."
-    elif k in mistakes:
-        hint = mistakes[k]
-    return _verdict(False, f"{name}: {k:.15g} is not right ({tolerance}). {hint}")
 
 
 def _value(answer) -> float:

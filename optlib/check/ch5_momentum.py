@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number, _short, _verdict
+from ._core import Feedback, _not_a_number, _number, _short, _verdict, _whole_number
 
 # Exercise mom-ex-park, part 1: the moving-average form v ← βv + (1 − β)∇f(x), x ← x − αv from v = 0,
 # on f(x) = ½ xᵀAx with a non-diagonal A (a function that mixes the coordinates fails), in two settings
@@ -49,7 +49,6 @@ _LR_TIMES_BETA = 0.45     # αβ
 # Exercise mom-ex-optimal: curvatures in [μ, L] = [1, 144], κ = 144, ρ* = 11/13, GD's best rate 143/145.
 _RTOL = 1e-4           # real-number answers: relative tolerance (accepts 4 significant digits)
 _CLOSE = 1e-2          # a wrong number this close (relative) is a rounding problem, not a wrong idea
-_WHOLE = 1e-9          # a value this close to a whole number counts as that number
 _BETA_STAR = 0.7159763313609467       # ((√κ − 1)/(√κ + 1))²
 _RHO_STAR = 11 / 13                   # ρ*, the rate, not the momentum
 _BETA_WITH_KAPPA = 0.9726040428061831  # ((κ − 1)/(κ + 1))²: κ where √κ belongs
@@ -225,7 +224,7 @@ def optimal_beta(answer) -> Feedback:
 
 def steps_momentum(answer) -> Feedback:
     """Smallest k with ρ*^k < 1e-6 for κ = 144."""
-    return _steps_check("steps_momentum", answer, _STEPS_MOMENTUM, {
+    return _steps("steps_momentum", answer, _STEPS_MOMENTUM, {
         _STEPS_GD: "That is the count for gradient descent's rate; the heavy ball contracts by ρ* per step.",
         _STEPS_MOMENTUM_F: "That counts the factor β*^k = (ρ*²)^k, the factor of f(x_k) − f*; the exercise "
                            "asks for ρ*^k."},
@@ -235,7 +234,7 @@ def steps_momentum(answer) -> Feedback:
 
 def steps_gd(answer) -> Feedback:
     """Smallest k with ((κ − 1)/(κ + 1))^k < 1e-6 for κ = 144."""
-    return _steps_check("steps_gd", answer, _STEPS_GD, {
+    return _steps("steps_gd", answer, _STEPS_GD, {
         _STEPS_MOMENTUM: "That is the heavy ball's count; gradient descent with its best fixed step "
                          "contracts more slowly.",
         _STEPS_GD_F: "That counts the factor of f(x_k) − f*, the square of the error's; the exercise asks "
@@ -303,29 +302,13 @@ def _real_check(name: str, answer, expected: float, mistakes: dict, hint: str) -
     return _number(name, value, expected, _RTOL, hint)
 
 
-def _steps_check(name: str, answer, expected: int, mistakes: dict, hint: str) -> Feedback:
-    """A whole number of steps, compared exactly (to _WHOLE for rounding)."""
-    tolerance = f"compared as a whole number, to a tolerance of {_WHOLE:g} for rounding"
-    problem = _why_not_one_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem}")
-    value = _value(answer)
-    if abs(value - round(value)) > _WHOLE:
-        return _verdict(False, f"{name}: {value:.15g} is not a whole number of steps; the answer is the "
-                               f"first whole k at which the condition holds ({tolerance}).")
-    k = round(value)
-    if k == expected:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    if k in mistakes:
-        hint = mistakes[k]
-    elif k == expected - 1:
-        hint = "One step short: at that k the factor is still above 10⁻⁶."
-    elif k == expected + 1:
-        hint = ("One step too many: the factor is already below 10⁻⁶ one step earlier, and the first such "
-                "k is asked.")
-    elif k < 0:
-        hint = "A number of steps cannot be negative."
-    return _verdict(False, f"{name}: {k:.15g} is not right ({tolerance}). {hint}")
+def _steps(name: str, answer, expected: int, mistakes: dict, hint: str) -> Feedback:
+    """The first whole k at which a factor falls below 10⁻⁶, with hints for one step off either way."""
+    off_by_one = {expected - 1: "One step short: at that k the factor is still above 10⁻⁶.",
+                  expected + 1: "One step too many: the factor is already below 10⁻⁶ one step earlier, and "
+                                "the first such k is asked."}
+    return _whole_number(name, answer, expected, "the first whole k at which the condition holds",
+                         {**off_by_one, **mistakes}, hint, why_not=_why_not_one_number)
 
 
 def _why_not_one_number(answer) -> str | None:

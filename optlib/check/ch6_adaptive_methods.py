@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _verdict
+from ._core import Feedback, _not_a_number, _short, _verdict, _whole_number
 
 # Exercise ada-ex-adam: one call of adam_update(x, g, m, v, t, lr, beta1, beta2, eps) per case. Every
 # mistake the chapter warns about changes the result of some case by far more than the tolerance:
@@ -243,7 +243,6 @@ def uncorrected_factor(answer) -> Feedback:
 # factor per step is 1 − αλ₂/√(ε + r₂,t), r₂,t the accumulator after step t's gradient; its magnitude
 # first exceeds 1 (αλ₂/√(ε + r₂) > 2) at step t = 32. The other values are what common slips give.
 _UNSTABLE_STEP = 32
-_WHOLE = 1e-9                           # a value this close to a whole number counts as that number
 _UNSTABLE_SLIPS = {
     31: "One step early: count the steps from 1 (the first update is step 1).",
     1: "At step 1 the accumulator before the step is still 0: use r₂ after the step's gradient is added.",
@@ -260,21 +259,8 @@ _UNSTABLE_SLIPS = {
 
 def first_unstable_step(answer) -> Feedback:
     """First step t of RMSProp (α = 0.3, ρ = 0.9) on the bowl at which x₂'s factor has magnitude above 1."""
-    name = "first_unstable_step"
-    tolerance = f"compared as a whole number, to a tolerance of {_WHOLE:g} for rounding"
-    problem = _not_a_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem}")
-    value = float(np.asarray(answer, dtype=float).item())
-    if abs(value - round(value)) > _WHOLE:
-        return _verdict(False, f"{name}: {value!r} is not a whole number; the answer is a step number "
-                               f"t = 1, 2, … ({tolerance}).")
-    t = round(value)
-    if t == _UNSTABLE_STEP:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    hint = _UNSTABLE_SLIPS.get(t, "Record αλ₂/√(ε + r₂) after every step of the run (or watch |x₂| from "
-                                  "step to step) and find the first step where x₂'s factor has magnitude "
-                                  "above 1.")
-    if t < 1:
-        hint = "Steps are counted from 1."
-    return _verdict(False, f"{name}: {t} is not right ({tolerance}). {hint}")
+    return _whole_number("first_unstable_step", answer, _UNSTABLE_STEP, "a step number t = 1, 2, …",
+                         _UNSTABLE_SLIPS, "Record αλ₂/√(ε + r₂) after every step of the run (or watch "
+                         "|x₂| from step to step) and find the first step where x₂'s factor has magnitude "
+                         "above 1.",
+                         lowest=1)
