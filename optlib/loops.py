@@ -48,8 +48,14 @@ class Trajectory:
 
 
 @single_threaded
-def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
+def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: int | None = None,
+        rng: np.random.Generator | None = None, clip=None) -> Trajectory:
     """Run ``steps`` steps of ``method`` on ``objective`` from ``x0`` (the method is reset first).
+
+    Stochastic gradients: with ``batch_size`` (and a seeded ``rng``) each step uses
+    ``objective.minibatch_grad(x, idx)`` on the next minibatch from ``minibatches(objective.n, …)``;
+    the record still holds the full f and ‖∇f‖. ``clip`` is a function applied to every gradient
+    before the step, e.g. ``lambda g: clipping.clip_by_norm(g, 1.0)``.
 
     The run stops early, with ``diverged=True``, as soon as x or f(x) is not finite or
     |f(x) − f(x0)| exceeds ``blowup`` × max(1, |f(x0)|): numbers that large only mean the
@@ -57,17 +63,19 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
     """
     check_count("run", "steps", steps)
     check_range("run", "blowup", blowup, low=1.0)
+    gradient = _gradient_source("run", objective, batch_size, rng, clip)
     method.reset()
     x = _start("run", objective, x0)
     f0 = float(objective.value(x))
     limit = blowup * max(1.0, abs(f0))
     xs, values, grad_norms = [x], [f0], []
     diverged = False
+    exact = batch_size is None and clip is None      # then the step's gradient is ∇f(x) when p is x
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             p = method.grad_point(x)
-            g = _gradient("run", objective, p, x)
-            grad_norms.append(np.linalg.norm(g if p is x else objective.grad(x)))
+            g = _checked(gradient(p), x)
+            grad_norms.append(np.linalg.norm(g if exact and p is x else objective.grad(x)))
             x = method.step(x, g)
             f = float(objective.value(x))
             if not (np.all(np.isfinite(x)) and abs(f - f0) <= limit):
@@ -78,6 +86,28 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8) -> Trajectory:
         if len(grad_norms) < len(xs):
             grad_norms.append(np.linalg.norm(objective.grad(x)))
     return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method))
+
+
+def _gradient_source(owner: str, objective, batch_size, rng, clip):
+    """The function p ↦ gradient that a run steps with: full or minibatch, then clipped if asked."""
+    if clip is not None and not callable(clip):
+        raise ValueError(f"{owner}: clip must be a function of the gradient (or None), got clip={clip!r}")
+    if batch_size is None:
+        if rng is not None:
+            raise ValueError(f"{owner}: rng is only used with batch_size; got rng without batch_size")
+        raw = objective.grad
+    else:
+        if not (hasattr(objective, "minibatch_grad") and hasattr(objective, "n")):
+            raise ValueError(f"{owner}: batch_size needs an objective over data (with n and minibatch_grad), "
+                             f"got {type(objective).__name__}")
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"{owner}: batch_size needs a seeded rng=np.random.default_rng(seed), "
+                             f"got rng={rng!r}")
+        batches = minibatches(objective.n, batch_size, rng)
+
+        def raw(p):
+            return objective.minibatch_grad(p, next(batches))
+    return raw if clip is None else (lambda p: clip(raw(p)))
 
 
 def _start(owner: str, objective, x0) -> np.ndarray:
@@ -95,9 +125,9 @@ def _start(owner: str, objective, x0) -> np.ndarray:
     return x
 
 
-def _gradient(owner: str, objective, p, x) -> np.ndarray:
-    """∇f(p), checked to have the shape of x (a mismatch would broadcast silently or fail deep in numpy)."""
-    g = np.asarray(objective.grad(p), dtype=float)
+def _checked(g, x, owner: str = "run") -> np.ndarray:
+    """g checked to have the shape of x (a mismatch would broadcast silently or fail deep in numpy)."""
+    g = np.asarray(g, dtype=float)
     if g.shape != x.shape:
         raise ValueError(f"{owner}: the objective's gradient has shape {g.shape} but x has shape {x.shape}")
     return g
@@ -117,7 +147,7 @@ def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star
     target = tol * (float(objective.value(x)) - f_star)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, max_steps + 1):
-            x = method.step(x, _gradient("steps_to_tolerance", objective, method.grad_point(x), x))
+            x = method.step(x, _checked(objective.grad(method.grad_point(x)), x, "steps_to_tolerance"))
             gap = float(objective.value(x)) - f_star
             if gap <= target:
                 return k
@@ -149,13 +179,17 @@ class TrainLog:
 
 @single_threaded
 def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int,
-          rng: np.random.Generator, record=None) -> TrainLog:
+          rng: np.random.Generator, record=None, clip=None) -> TrainLog:
     """Minibatch training of ``params`` (a dict of arrays) with ``method`` (reset first).
 
     ``loss_and_grad(params, X, y)`` returns (loss, grads). The loss on the whole of (X, y) is recorded
     after the updates listed in ``record`` (default: every step) and stops the run if not finite.
+    ``clip``, a function of the gradient dict (e.g. ``lambda g: clipping.clip_by_global_norm(g, 1.0)``),
+    is applied to every minibatch gradient before the step.
     """
     check_count("train", "steps", steps)
+    if clip is not None and not callable(clip):
+        raise ValueError(f"train: clip must be a function of the gradients (or None), got clip={clip!r}")
     record = set(range(steps + 1) if record is None else record)
     method.reset()
     batches = minibatches(len(X), batch_size, rng)
@@ -165,7 +199,7 @@ def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int
         for k in range(1, steps + 1):
             idx = next(batches)
             _, grads = loss_and_grad(method.grad_point(params), X[idx], y[idx])
-            params = method.step(params, grads)
+            params = method.step(params, grads if clip is None else clip(grads))
             if k in record:
                 full = loss_and_grad(params, X, y)[0]
                 logged_steps.append(k)

@@ -141,3 +141,77 @@ def test_optlibs_loops_run_with_one_blas_thread_and_restore_the_callers_setting(
     with threadpool_limits(2, user_api="blas"):  # as in a student's kernel, whatever make sets
         ol.run(ol.SGD(lr=0.1), Probe(), [1.0], 3)
         assert Probe.seen == {1} and blas_threads() == {2}
+
+
+class _Mean:
+    """f(x) = ½ mean_i ‖x − a_i‖²: the smallest objective over data (n points a_i)."""
+
+    def __init__(self, a):
+        self.a, self.n, self.dim = np.asarray(a, dtype=float), len(a), np.shape(a)[1]
+
+    def value(self, x):
+        return 0.5 * float(np.mean(np.sum((x - self.a) ** 2, axis=1)))
+
+    def grad(self, x):
+        return x - self.a.mean(axis=0)
+
+    def minibatch_grad(self, x, idx):
+        return x - self.a[idx].mean(axis=0)
+
+
+def test_a_stochastic_run_steps_with_each_minibatch_in_turn():
+    f = _Mean(np.random.default_rng(0).standard_normal((12, 2)))
+    traj = ol.run(ol.SGD(lr=0.5), f, np.zeros(2), steps=6, batch_size=4, rng=np.random.default_rng(1))
+    x, batches = np.zeros(2), ol.minibatches(12, 4, np.random.default_rng(1))
+    for k in range(6):
+        x = x - 0.5 * f.minibatch_grad(x, next(batches))
+        assert traj.xs[k + 1] == pytest.approx(x)
+    assert traj.grad_norms[3] == pytest.approx(np.linalg.norm(f.grad(traj.xs[3])))   # the full gradient
+    again = ol.run(ol.SGD(lr=0.5), f, np.zeros(2), steps=6, batch_size=4, rng=np.random.default_rng(1))
+    assert np.array_equal(traj.xs, again.xs)
+
+
+def test_a_full_batch_of_a_stochastic_objective_is_gradient_descent():
+    f = _Mean(np.random.default_rng(0).standard_normal((5, 3)))
+    full = ol.run(ol.Momentum(lr=0.3, beta=0.5), f, np.ones(3), steps=8)
+    batch = ol.run(ol.Momentum(lr=0.3, beta=0.5), f, np.ones(3), steps=8, batch_size=5,
+                   rng=np.random.default_rng(2))
+    assert batch.xs == pytest.approx(full.xs)
+
+
+def test_clipping_inside_a_run_bounds_every_step():
+    steep = ol.Quadratic([[1e4]])
+    clipped = ol.run(ol.SGD(lr=1.0), steep, [1.0], steps=5, clip=lambda g: ol.clipping.clip_by_norm(g, 0.1))
+    assert np.all(np.abs(np.diff(clipped.xs[:, 0])) <= 0.1 + 1e-12)
+    assert not clipped.diverged and ol.run(ol.SGD(lr=1.0), steep, [1.0], steps=5).diverged
+    assert clipped.grad_norms[0] == pytest.approx(1e4)   # the record keeps the unclipped ‖∇f‖
+
+
+def test_clipping_inside_training_bounds_every_update():
+    X, y = np.ones((4, 1)), np.full((4, 1), 100.0)
+
+    def loss_and_grad(params, X, y):
+        r = params["w"] * X - y
+        return 0.5 * float(np.mean(r ** 2)), {"w": np.array([[np.mean(r * X)]])}
+
+    log = ol.train(ol.SGD(lr=1.0), loss_and_grad, {"w": np.zeros((1, 1))}, X, y, steps=3, batch_size=2,
+                   rng=np.random.default_rng(0), clip=lambda g: ol.clipping.clip_by_global_norm(g, 2.0))
+    assert log.params["w"][0, 0] == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_size": 2}, r"batch_size needs a seeded rng"),
+    ({"rng": np.random.default_rng(0)}, r"rng is only used with batch_size"),
+    ({"batch_size": 0, "rng": np.random.default_rng(0)}, r"batch_size must be"),
+    ({"batch_size": 13, "rng": np.random.default_rng(0)}, r"batch_size must be <= n = 12, got batch_size=13"),
+    ({"clip": 1.0}, r"clip must be a function of the gradient"),
+])
+def test_bad_stochastic_run_arguments_are_named(kwargs, message):
+    f = _Mean(np.zeros((12, 2)))
+    with pytest.raises(ValueError, match=message):
+        ol.run(ol.SGD(lr=0.1), f, np.zeros(2), steps=3, **kwargs)
+
+
+def test_minibatches_need_an_objective_over_data():
+    with pytest.raises(ValueError, match=r"batch_size needs an objective over data .* got Quadratic"):
+        ol.run(ol.SGD(lr=0.1), X_SQUARED, 1.0, steps=3, batch_size=1, rng=np.random.default_rng(0))
