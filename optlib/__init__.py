@@ -5,13 +5,25 @@
     traj = ol.run(ol.SGD(lr=0.2), f, x0=8.7, steps=20)
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
-Modules, in the order the course introduces them: objectives, optimizers, loops, line_search
-(exact steps on quadratic models), rates (convergence of momentum methods on quadratics),
-schedules, clipping, plotting, widgets (sliders and static explorers), check (exercise feedback),
-testing (finite differences).
+Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
+optimizers, loops, line_search (exact steps on quadratic models), rates (convergence of momentum
+methods on quadratics), schedules, clipping, plotting, widgets (sliders and static explorers),
+check (exercise feedback), testing (finite differences).
 """
 
-from . import check, clipping, explorer, line_search, nn, plotting, rates, schedules, testing, widgets
+from . import (
+    check,
+    clipping,
+    datasets,
+    explorer,
+    line_search,
+    nn,
+    plotting,
+    rates,
+    schedules,
+    testing,
+    widgets,
+)
 from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
 from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
@@ -41,6 +53,7 @@ __all__ = [
     "RAdam",
     "Rosenbrock",
     "clipping",
+    "datasets",
     "explorer",
     "line_search",
     "nn",
