@@ -7,13 +7,14 @@
 
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
 optimizers, loops, line_search (exact steps on quadratic models), rates (convergence of momentum
-methods on quadratics), schedules, clipping, plotting, widgets (sliders and static explorers),
-check (exercise feedback), testing (finite differences).
+methods on quadratics), curvature (Hessian-vector products), schedules, clipping, plotting,
+widgets (sliders and static explorers), check (exercise feedback), testing (finite differences).
 """
 
 from . import (
     check,
     clipping,
+    curvature,
     datasets,
     explorer,
     line_search,
@@ -53,6 +54,7 @@ __all__ = [
     "RAdam",
     "Rosenbrock",
     "clipping",
+    "curvature",
     "datasets",
     "explorer",
     "line_search",

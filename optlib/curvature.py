@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._threads import single_threaded
 from ._validate import check_count, check_range
 
 DEFAULT_REL_STEP = float(np.finfo(float).eps) ** (1 / 3)
@@ -49,6 +50,7 @@ def curvature_along(grad, x, v, h: float | None = None) -> float:
     return float(v @ hvp(grad, x, v, h))
 
 
+@single_threaded
 def top_eigenvalue(grad, x, iters: int = 20, v0=None, rng=None, h: float | None = None):
     """Power iteration on v ↦ H(x) v; returns (λ, v) with λ = vᵀHv the Rayleigh quotient, ‖v‖ = 1.
 
