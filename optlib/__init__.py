@@ -6,9 +6,10 @@
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
-optimizers, loops, line_search (exact steps on quadratic models), rates (convergence of momentum
-methods on quadratics), curvature (Hessian-vector products), schedules, clipping, plotting,
-widgets (sliders and static explorers), check (exercise feedback), testing (finite differences).
+models (least squares and logistic regression on data), optimizers, loops, line_search (exact steps
+on quadratic models), rates (convergence of momentum methods on quadratics), curvature
+(Hessian-vector products), schedules, clipping, plotting, widgets (sliders and static explorers),
+check (exercise feedback), testing (finite differences).
 """
 
 from . import (
@@ -18,6 +19,7 @@ from . import (
     datasets,
     explorer,
     line_search,
+    models,
     nn,
     plotting,
     rates,
@@ -58,6 +60,7 @@ __all__ = [
     "datasets",
     "explorer",
     "line_search",
+    "models",
     "nn",
     "OneNeuron",
     "TrainLog",
