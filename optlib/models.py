@@ -4,7 +4,8 @@ Each is J(w) = (1/n) Σᵢ ℓ(w; xᵢ, yᵢ) over the rows xᵢ of X, an Object
 that also knows its data: ``n`` examples, ``dim`` parameters, ``per_sample_grads(w)`` (row i is ∇ℓᵢ(w)) and
 ``minibatch_grad(w, idx)``, the mean gradient over the examples ``idx``, so that
 ``run(method, objective, w0, steps, batch_size=b, rng=rng)`` steps any optimizer with stochastic gradients.
-There is no separate bias: append a column of ones to X for one.
+There is no separate bias: append a column of ones to X for one. ``StreamingLeastSquares`` is the
+same model on an endless stream of fresh examples, whose ``value`` is the risk itself.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._threads import single_threaded
+from ._validate import check_count, check_range
 
 
 class _EmpiricalRisk:
@@ -101,6 +103,59 @@ class LogisticRegression(_EmpiricalRisk):
     def hess(self, w) -> np.ndarray:
         p = sigmoid(self.X @ np.asarray(w, dtype=float))
         return (self.X * (p * (1 - p))[:, None]).T @ self.X / self.n
+
+
+class StreamingLeastSquares:
+    """Least squares on an endless stream of fresh examples: SGD on the risk itself, not on a sample.
+
+    Law: x ~ N(0, H) with H = diag(``curvatures``), y = xᵀw* + σξ, ξ ~ N(0, 1). Then
+    ``value`` is the risk J(w) = ½((w − w*)ᵀH(w − w*) + σ²) exactly, and every call of ``grad``
+    draws ``batch_size`` new examples from ``rng`` and returns their mean gradient
+    (1/b) Σᵢ xᵢ(xᵢᵀw − yᵢ), an unbiased estimate of ∇J(w) = H(w − w*). No example is seen twice.
+    ``w`` may be a stack of shape (chains, d): each row then gets its own examples, so many
+    independent runs of one optimizer advance together.
+    """
+
+    def __init__(self, curvatures, w_star, noise: float, rng: np.random.Generator, batch_size: int = 1,
+                 label: str = "streaming least squares"):
+        curvatures = np.asarray(curvatures, dtype=float)
+        if curvatures.ndim != 1 or curvatures.size == 0 or not np.all(curvatures > 0):
+            raise ValueError(f"StreamingLeastSquares: curvatures must be a non-empty 1-d array of positive "
+                             f"numbers, got {curvatures!r}")
+        self.w_star = np.asarray(w_star, dtype=float)
+        if self.w_star.shape != curvatures.shape:
+            raise ValueError(f"StreamingLeastSquares: w_star must have shape {curvatures.shape}, "
+                             f"got shape {self.w_star.shape}")
+        check_range("StreamingLeastSquares", "noise", noise, low=0.0)
+        check_count("StreamingLeastSquares", "batch_size", batch_size, low=1)
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"StreamingLeastSquares: rng must be a numpy Generator "
+                             f"(np.random.default_rng(seed)), got rng={rng!r}")
+        self.curvatures, self.noise, self.rng = curvatures, float(noise), rng
+        self.batch_size, self.label, self.dim = int(batch_size), label, curvatures.size
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        return self.w_star
+
+    def excess(self, w):
+        """J(w) − J(w*) = ½(w − w*)ᵀH(w − w*); w may be a stack of shape (..., d)."""
+        e = np.asarray(w, dtype=float) - self.w_star
+        return 0.5 * np.sum(self.curvatures * e * e, axis=-1)
+
+    def value(self, w):
+        return self.excess(w) + 0.5 * self.noise ** 2
+
+    def grad(self, w) -> np.ndarray:
+        """The mean gradient over ``batch_size`` fresh examples (one set per row of a stack)."""
+        e = np.asarray(w, dtype=float) - self.w_star
+        shape = (*e.shape[:-1], self.batch_size, self.dim)
+        X = self.rng.standard_normal(shape) * np.sqrt(self.curvatures)
+        residual = np.einsum("...bd,...d->...b", X, e) - self.noise * self.rng.standard_normal(shape[:-1])
+        return np.einsum("...b,...bd->...d", residual, X) / self.batch_size
+
+    def hess(self, w) -> np.ndarray:
+        return np.diag(self.curvatures)
 
 
 def sigmoid(z):

@@ -3,7 +3,7 @@ import pytest
 
 import optlib as ol
 from optlib import datasets, models
-from optlib.testing import check_grad, check_hess, relative_error
+from optlib.testing import check_grad, check_hess, numerical_grad, relative_error
 
 
 def _least_squares(seed=0, n=40, d=3):
@@ -83,3 +83,52 @@ def test_a_batch_size_outside_1_to_n_is_refused(batch_size, message):
     with pytest.raises(ValueError, match=message):
         ol.run(ol.SGD(lr=0.1), _least_squares(), np.zeros(3), steps=3, batch_size=batch_size,
                rng=np.random.default_rng(0))
+
+
+def _stream(seed=0, batch_size=1, noise=0.5):
+    return models.StreamingLeastSquares([0.5, 1.0, 2.0], [1.0, -1.0, 0.5], noise, np.random.default_rng(seed),
+                                        batch_size=batch_size)
+
+
+def test_streaming_risk_is_the_mean_loss_of_its_law():
+    f, w = _stream(), np.array([0.2, 0.4, -1.0])
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400_000, 3)) * np.sqrt(f.curvatures)
+    y = X @ f.w_star + f.noise * rng.standard_normal(len(X))
+    assert relative_error(0.5 * np.mean((X @ w - y) ** 2), f.value(w)) < 0.01
+    assert f.excess(f.minimizer) == 0 and np.isclose(f.value(f.minimizer), 0.5 * f.noise ** 2)
+    exact = ol.Quadratic(f.hess(w), b=-f.hess(w) @ f.w_star)         # ∇J = H(w − w*): a quadratic's
+    assert relative_error(numerical_grad(f.value, w), exact.grad(w)) < 1e-7
+
+
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_streaming_gradients_are_unbiased_with_the_gaussian_covariance(batch_size):
+    f, w = _stream(batch_size=batch_size), np.array([0.2, 0.4, -1.0])
+    draws = f.grad(np.tile(w, (100_000, 1)))                     # one fresh batch per row
+    H, e = f.hess(w), w - f.w_star
+    mean_se = np.sqrt(np.diag(np.cov(draws.T)) / len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - H @ e) < 4 * mean_se)
+    # Cov = ((eᵀHe + σ²) H + H e eᵀ H) / b for Gaussian x (Isserlis)
+    expected = ((e @ H @ e + f.noise ** 2) * H + np.outer(H @ e, H @ e)) / batch_size
+    assert relative_error(np.cov(draws.T), expected) < 0.03
+
+
+def test_streaming_is_seeded_and_never_repeats_an_example():
+    w = np.zeros(3)
+    a, b = _stream(seed=4), _stream(seed=4)
+    first = [a.grad(w) for _ in range(3)]
+    assert np.array_equal(first, [b.grad(w) for _ in range(3)])
+    assert not np.allclose(first[0], first[1])
+    stack = a.grad(np.zeros((2, 3)))
+    assert stack.shape == (2, 3) and not np.allclose(stack[0], stack[1])
+    traj = ol.run(ol.SGD(lr=0.1), _stream(seed=5), w, 300)
+    assert traj.values[-1] < traj.values[0] and not traj.diverged
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(curvatures=[1.0, -1.0]), "curvatures"), (dict(w_star=[1.0]), "w_star must have shape"),
+    (dict(noise=-1.0), "noise"), (dict(batch_size=0), "batch_size"), (dict(rng=3), "rng")])
+def test_streaming_bad_arguments_are_named(kwargs, message):
+    args = dict(curvatures=[1.0, 2.0], w_star=[0.0, 0.0], noise=0.1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        models.StreamingLeastSquares(**{**args, **kwargs})
