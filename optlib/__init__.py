@@ -6,9 +6,10 @@
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
-models (least squares and logistic regression on data), optimizers, loops, line_search (exact steps
-on quadratic models), rates (convergence of momentum methods on quadratics), curvature
-(Hessian-vector products), schedules, clipping, plotting, widgets (sliders and static explorers),
+models (least squares, logistic regression and the one neuron on data), optimizers, loops,
+line_search (exact steps on quadratic models), rates (convergence of momentum methods on
+quadratics), curvature (Hessian-vector products), landscape (critical points, Newton's step, random
+fields, GOE probabilities), schedules, clipping, plotting, widgets (sliders and static explorers),
 check (exercise feedback), testing (finite differences).
 """
 
@@ -18,6 +19,7 @@ from . import (
     curvature,
     datasets,
     explorer,
+    landscape,
     line_search,
     models,
     nn,
@@ -38,6 +40,7 @@ from .optimizers import (
     Momentum,
     Nesterov,
     Optimizer,
+    PerturbedGD,
     RAdam,
     RMSProp,
     RMSPropNesterov,
@@ -59,6 +62,7 @@ __all__ = [
     "curvature",
     "datasets",
     "explorer",
+    "landscape",
     "line_search",
     "models",
     "nn",
@@ -69,6 +73,7 @@ __all__ = [
     "schedules",
     "Objective",
     "Optimizer",
+    "PerturbedGD",
     "Quadratic",
     "Trajectory",
     "check",
