@@ -7,7 +7,8 @@
   Newton's method seeks zeros of the gradient, whatever their kind, so it finds saddles as readily as
   minima (chapter 9 builds the full method, ``optlib.Newton``, on the same function).
   ``find_critical_point`` damps it (Levenberg–Marquardt) to find critical points from far away, and
-  ``distinct_points`` removes the duplicates among many such searches.
+  ``distinct_points`` removes the duplicates among many such searches; ``rank_correlation`` is
+  Spearman's correlation (of index and value).
 * ``RandomField`` is a smooth random function on Rⁿ with many critical points of every index.
 * ``goe_positive_probability(n)`` is the exact probability that an n × n GOE matrix is positive
   definite (de Bruijn's Pfaffian, in 60+ digit decimal arithmetic), ``sample_goe`` draws GOE matrices.
@@ -412,3 +413,29 @@ def max_margin_direction(X, s) -> tuple[np.ndarray, float]:
         raise ValueError("max_margin_direction: the data are not linearly separable through the origin")
     norm = float(np.linalg.norm(best))
     return best / norm, 1.0 / norm
+
+
+def rank_correlation(a, b) -> float:
+    """Spearman's rank correlation of two samples: the Pearson correlation of their ranks, ties averaged.
+
+    1 when b increases with a, −1 when it decreases, near 0 without a monotone relation. Ties (an index
+    takes only n + 1 values) get the mean of the ranks they share.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape or a.size < 2:
+        raise ValueError(f"rank_correlation: a and b must be 1-d arrays of one length >= 2, got shapes "
+                         f"{a.shape} and {b.shape}")
+    ra, rb = _ranks(a), _ranks(b)
+    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+        raise ValueError("rank_correlation: a sample whose values are all equal has no rank correlation")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _ranks(a: np.ndarray) -> np.ndarray:
+    order = np.argsort(a, kind="stable")
+    ranks = np.empty(a.size)
+    ranks[order] = np.arange(a.size, dtype=float)
+    values, inverse = np.unique(a, return_inverse=True)
+    sums = np.bincount(inverse, weights=ranks)
+    counts = np.bincount(inverse)
+    return (sums / counts)[inverse]

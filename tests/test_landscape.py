@@ -320,3 +320,15 @@ def test_one_neuron_data_errors():
         models.OneNeuronRegression([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="OneNeuronRegression: idx must be"):
         _data().minibatch_grad([0.0, 0.0], [0.5])
+
+
+def test_rank_correlation():
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    assert L.rank_correlation(a, a ** 3) == pytest.approx(1.0)
+    assert L.rank_correlation(a, -a) == pytest.approx(-1.0)
+    # ties: ranks of (0, 0, 1, 1) are (0.5, 0.5, 2.5, 2.5); against (0, 1, 2, 3): r = 2/√5
+    assert L.rank_correlation([0, 0, 1, 1], a) == pytest.approx(2 / np.sqrt(5))
+    with pytest.raises(ValueError, match="rank_correlation: a sample whose values are all equal"):
+        L.rank_correlation([1, 1, 1], a[:3])
+    with pytest.raises(ValueError, match="rank_correlation: a and b must be 1-d arrays"):
+        L.rank_correlation([1.0], [2.0])
