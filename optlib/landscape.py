@@ -6,7 +6,8 @@
 * ``newton_direction(g, H)`` solves H d = −g (it never forms H⁻¹) and ``newton_step`` takes the step:
   Newton's method seeks zeros of the gradient, whatever their kind, so it finds saddles as readily as
   minima (chapter 9 builds the full method, ``optlib.Newton``, on the same function).
-  ``find_critical_point`` damps it (Levenberg–Marquardt) to find critical points from far away, and
+  ``find_critical_point`` damps it (Levenberg–Marquardt) to find critical points from far away
+  (``find_critical_points`` from many starts at once), and
   ``distinct_points`` removes the duplicates among many such searches; ``rank_correlation`` is
   Spearman's correlation (of index and value).
 * ``RandomField`` is a smooth random function on Rⁿ with many critical points of every index.
@@ -131,7 +132,8 @@ def newton_step(grad, hess, x) -> np.ndarray:
 def find_critical_point(objective, x0, tol: float = 1e-10, max_iter: int = 100):
     """A zero of the gradient near x0, by Levenberg–Marquardt on the equations ∇f(x) = 0.
 
-    Each step solves (H² + μI) d = −H g with H = ∇²f(x), g = ∇f(x), and is kept only if ‖∇f‖ falls;
+    Each step is d = −(H² + μI)⁻¹H g with H = ∇²f(x), g = ∇f(x) (from one eigendecomposition of H, so
+    that trying another μ costs one gradient), and is kept only if ‖∇f‖ falls;
     μ then shrinks tenfold (down to 1e-12), otherwise it grows tenfold and the step is retried. As μ → 0
     the step tends to Newton's, H d = −g, so the last steps converge as fast as Newton's method, while far
     from a critical point the damping keeps ‖∇f‖ decreasing (plain Newton from a random start in Rⁿ
@@ -147,10 +149,10 @@ def find_critical_point(objective, x0, tol: float = 1e-10, max_iter: int = 100):
     for _ in range(max_iter):
         if norm <= tol:
             return x, True
-        H = objective.hess(x)
+        lam, Q = np.linalg.eigh(objective.hess(x))     # (H² + μI)⁻¹H = Q diag(λ/(λ² + μ)) Qᵀ for every μ
+        gq = Q.T @ g
         while True:
-            d = np.linalg.solve(H @ H + mu * np.eye(x.size), -H @ g)
-            trial = x + d
+            trial = x - Q @ (lam / (lam * lam + mu) * gq)
             g_trial = np.asarray(objective.grad(trial), dtype=float)
             norm_trial = float(np.linalg.norm(g_trial))
             if norm_trial < norm:
@@ -160,6 +162,48 @@ def find_critical_point(objective, x0, tol: float = 1e-10, max_iter: int = 100):
             if mu > 1e8 or not np.isfinite(norm_trial):
                 return x, False
     return x, norm <= tol
+
+
+@single_threaded
+def find_critical_points(objective, starts, tol: float = 1e-10, max_iter: int = 100):
+    """``find_critical_point`` from every row of ``starts`` at once: (points, converged), one row each.
+
+    The same iteration, row by row (each start keeps its own damping μ), vectorized over the starts:
+    ``objective.grad`` and ``objective.hess`` must accept a stack of points of shape (k, n), as
+    ``RandomField``'s do. Rows give the same points as ``find_critical_point`` up to rounding.
+    """
+    check_range("find_critical_points", "tol", tol, low=0.0, low_open=True)
+    check_count("find_critical_points", "max_iter", max_iter)
+    X = np.array(starts, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"find_critical_points: starts must have shape (k, n), got shape {X.shape}")
+    G = np.asarray(objective.grad(X), dtype=float)
+    norms = np.linalg.norm(G, axis=1)
+    mu = np.ones(len(X))
+    failed = np.zeros(len(X), dtype=bool)
+    for _ in range(max_iter):
+        rows = np.flatnonzero((norms > tol) & ~failed)
+        if rows.size == 0:
+            break
+        lam, Q = np.linalg.eigh(objective.hess(X[rows]))
+        gq = np.einsum("kij,ki->kj", Q, G[rows])
+        pending = np.arange(rows.size)          # positions in rows still looking for an accepted step
+        while pending.size:
+            r = rows[pending]
+            scale = lam[pending] / (lam[pending] ** 2 + mu[r, None])
+            trial = X[r] - np.einsum("kij,kj->ki", Q[pending], scale * gq[pending])
+            g_trial = np.asarray(objective.grad(trial), dtype=float)
+            norm_trial = np.linalg.norm(g_trial, axis=1)
+            better = norm_trial < norms[r]
+            took = r[better]
+            X[took], G[took], norms[took] = trial[better], g_trial[better], norm_trial[better]
+            mu[took] = np.maximum(mu[took] / 10, 1e-12)
+            worse = r[~better]
+            mu[worse] *= 10
+            gave_up = (mu[worse] > 1e8) | ~np.isfinite(norm_trial[~better])
+            failed[worse[gave_up]] = True
+            pending = pending[~better][~gave_up]
+    return X, norms <= tol
 
 
 def distinct_points(points, tol: float = 1e-6) -> np.ndarray:
@@ -216,8 +260,12 @@ class RandomField:
         return -(np.sin(self._theta(x)) * self.a) @ self.omega + self.confinement * x
 
     def hess(self, x):
+        """∇²f(x); x may be a stack of points of shape (..., n), giving Hessians of shape (..., n, n)."""
         weights = -self.a * np.cos(self._theta(x))
-        return (self.omega.T * weights) @ self.omega + self.confinement * np.eye(self.dim)
+        if weights.ndim == 1:
+            return (self.omega.T * weights) @ self.omega + self.confinement * np.eye(self.dim)
+        H = (self.omega.T * weights[..., None, :]) @ self.omega      # Σₖ wₖ ωₖωₖᵀ for every point
+        return H + self.confinement * np.eye(self.dim)
 
 
 def sample_goe(n: int, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -332,3 +332,24 @@ def test_rank_correlation():
         L.rank_correlation([1, 1, 1], a[:3])
     with pytest.raises(ValueError, match="rank_correlation: a and b must be 1-d arrays"):
         L.rank_correlation([1.0], [2.0])
+
+
+def test_batched_search_agrees_with_the_single_one():
+    f = L.RandomField(5, np.random.default_rng(8), features=80)
+    starts = np.random.default_rng(9).uniform(-2, 2, (25, 5))
+    X, ok = L.find_critical_points(f, starts)
+    assert ok.sum() >= 10
+    for x0, x, converged in zip(starts, X, ok):
+        single, single_ok = L.find_critical_point(f, x0)
+        assert converged == single_ok
+        if converged:
+            assert np.allclose(x, single, atol=1e-9) and np.linalg.norm(f.grad(x)) <= 1e-10
+    with pytest.raises(ValueError, match=r"find_critical_points: starts must have shape \(k, n\)"):
+        L.find_critical_points(f, np.zeros(5))
+
+
+def test_random_field_hessians_of_a_stack():
+    f = L.RandomField(4, np.random.default_rng(0), confinement=0.3)
+    xs = np.random.default_rng(1).standard_normal((2, 3, 4))
+    H = f.hess(xs)
+    assert H.shape == (2, 3, 4, 4) and np.allclose(H[1, 2], f.hess(xs[1, 2]))

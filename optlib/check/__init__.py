@@ -17,14 +17,15 @@ from .ch1_gradient_descent import (
     stable_lr,
     steps_needed,
 )
+from .ch4_saddle_points import classify, hessian_at, steps_per_factor_100, valley_curvature
 from .ch5_momentum import best_frame, equivalent_lr, momentum_ema, optimal_beta, steps_gd, steps_momentum
 from .ch6_adaptive_methods import adam_update, first_unstable_step, uncorrected_factor
 
 __all__ = [
-    "STRICT_ENV", "Feedback", "adam_update", "best_frame", "best_lr", "equivalent_lr", "faster_lr",
-    "fastest_lrs", "fewest_steps", "first_unstable_step", "gradient_descent", "same_line_lr",
-    "momentum_ema", "optimal_beta", "stable_lr", "steps_gd", "steps_momentum", "steps_needed",
-    "uncorrected_factor"
+    "STRICT_ENV", "Feedback", "adam_update", "best_frame", "best_lr", "classify", "equivalent_lr",
+    "faster_lr", "fastest_lrs", "fewest_steps", "first_unstable_step", "gradient_descent", "hessian_at",
+    "same_line_lr", "momentum_ema", "optimal_beta", "stable_lr", "steps_gd", "steps_momentum",
+    "steps_needed", "steps_per_factor_100", "uncorrected_factor", "valley_curvature"
 ]
 
 install_cell_hook()
