@@ -23,7 +23,10 @@ KINDS = ("minimum", "maximum", "saddle", "inconclusive")
 # Each case sits far from the tolerance 1e-8·max(1, max|λ|) on either side.
 _CASES = (
     ([[1.0, 0.0], [0.0, 2.0]], "minimum", {}),
-    ([[-1.0, 0.0], [0.0, -3.0]], "maximum", {}),
+    ([[-1.0, 0.0], [0.0, -3.0]], "maximum", {
+        "minimum": "both its eigenvalues are negative. If you used the determinant: det H > 0 only says that "
+                   "both eigenvalues have the same sign, not which.",
+    }),
     ([[0.0, -2.0], [-2.0, 0.0]], "saddle", {
         "inconclusive": "its diagonal is zero, but its eigenvalues are ±2: read the signs of the eigenvalues "
                         "(np.linalg.eigvalsh), not of the diagonal entries.",
