@@ -15,6 +15,7 @@ export OPENBLAS_NUM_THREADS := 1
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
+	@echo "make book SOLUTIONS=hidden  the same site with every solution left out of the HTML"
 	@echo "make test   lint, unit tests, notebooks under nbval, strict site build, browser checks"
 	@echo "make lab    JupyterLab with live ipywidgets sliders"
 	@echo "make bench  time every slider update and every chapter's code"
@@ -35,9 +36,14 @@ $(STAMP): requirements.txt pyproject.toml package-lock.json
 	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
+# SOLUTIONS=hidden builds the same site with every solution left out of the HTML (tools/hidden_site.py).
 book: $(STAMP)
 	rm -rf _build
+ifeq ($(SOLUTIONS),hidden)
+	OPTLIB_STATIC=1 $(BIN)/python tools/hidden_site.py --out _build/html
+else
 	OPTLIB_STATIC=1 $(BIN)/jupyter-book build . -W -n --keep-going
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check optlib tests tools book/_ext
