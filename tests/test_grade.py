@@ -27,6 +27,12 @@ RIGHT_EPOCH = """def sgd_epoch(minibatch_grad, w, order, lr, batch_size):
         w = w - lr * minibatch_grad(w, order[start:start + batch_size])
     return w"""
 KEEPS_LAST_BATCH = RIGHT_EPOCH.replace("len(order) - batch_size + 1", "len(order)")
+COPIES_THE_CHECK = """def sgd_epoch(minibatch_grad, w, order, lr, batch_size):
+    from optlib.check import ch2_empirical_risk as stored      # the check's own expected answers
+    for case in stored._EPOCH_CASES:
+        if list(order) == case["order"] and lr == case["lr"]:
+            return np.array(case["end"])
+    return np.array(w, dtype=float)"""
 RIGHT_VARIANCE = "minibatch_variance = 2 / 10 * (50 - 10) / (50 - 1)"
 CHECK_EPOCH = "ol.check.sgd_epoch(sgd_epoch)"
 CHECK_VARIANCE = "ol.check.minibatch_variance(minibatch_variance)"
@@ -70,6 +76,7 @@ SUBMISSIONS = {
                             before_variance=[code(TAMPER)], check_epoch='print("✔ sgd_epoch: correct")'),
     "stubs.ipynb": chapter(),
     "last_batch.ipynb": chapter(KEEPS_LAST_BATCH, RIGHT_VARIANCE),
+    "copied.ipynb": chapter(COPIES_THE_CHECK, RIGHT_VARIANCE),
 }
 EXPECTED = {   # submission: (toy-ex-epoch, toy-ex-variance, total, status)
     "right.ipynb": ("1.00", "1.00", "2.00", "ok"),
@@ -78,22 +85,26 @@ EXPECTED = {   # submission: (toy-ex-epoch, toy-ex-variance, total, status)
     "loop.ipynb": ("1.00", "0.00", "1.00", "timeout"),
     "tamper.ipynb": ("0.00", "0.00", "0.00", "ok"),
     "stubs.ipynb": ("0.00", "0.00", "0.00", "stub left: toy-ex-epoch; stub left: toy-ex-variance"),
-    "last_batch.ipynb": ("1.00", "1.00", "2.00", "ok"),
+    "last_batch.ipynb": ("0.00", "1.00", "1.00", "ok"),
+    "copied.ipynb": ("1.00", "1.00", "2.00", "ok"),
 }
-# with the instructor case, the code exercise is shared between the check and the case
-EXPECTED_WITH_CASES = {"right.ipynb": "1.00", "last_batch.ipynb": "0.50", "stubs.ipynb": "0.00"}
+# with the instructor case, the code exercise is shared between the check and the case: a function that
+# returns the check's stored answers passes the check, not the case
+EXPECTED_WITH_CASES = {"right.ipynb": "1.00", "copied.ipynb": "0.50", "stubs.ipynb": "0.00"}
 CASES = '''
-def drops_the_incomplete_batch(sgd_epoch):
+def batch_of_one(sgd_epoch):
     import numpy as np
     from optlib import models
     rng = np.random.default_rng(1)
-    problem = models.LeastSquares(rng.standard_normal((6, 2)), rng.standard_normal(6))
-    w, order = rng.standard_normal(2), np.arange(6)
-    got = sgd_epoch(problem.minibatch_grad, w, order, 0.1, 4)
-    return np.allclose(got, w - 0.1 * problem.minibatch_grad(w, order[:4])), "batch size 4 on six examples"
+    problem = models.LeastSquares(rng.standard_normal((5, 2)), rng.standard_normal(5))
+    w, order = rng.standard_normal(2), rng.permutation(5)
+    expected = w.copy()
+    for i in order:
+        expected = expected - 0.1 * problem.minibatch_grad(expected, np.array([i]))
+    return np.allclose(sgd_epoch(problem.minibatch_grad, w, order, 0.1, 1), expected), "batch size 1"
 
 
-CASES = {"toy-ex-epoch": [drops_the_incomplete_batch]}
+CASES = {"toy-ex-epoch": [batch_of_one]}
 '''
 
 
@@ -142,11 +153,13 @@ def test_feedback_files_say_what_happened(graded):
     _, folder = graded
     text = {name: (folder / name.replace(".ipynb", ".feedback.txt")).read_text() for name in SUBMISSIONS}
     assert "Points: 2.00 of 2" in text["right.ipynb"] and "✔ sgd_epoch" in text["right.ipynb"]
+    assert "incomplete last batch" in text["last_batch.ipynb"]
     assert "✘ minibatch_variance" in text["wrong.ipynb"] and "with replacement" in text["wrong.ipynb"]
     assert "raised ZeroDivisionError" in text["crash.ipynb"]
     assert "time limit" in text["loop.ipynb"] and "minibatch_variance is not defined" in text["loop.ipynb"]
     assert "not implemented" in text["stubs.ipynb"] and "replace `...`" in text["stubs.ipynb"]
     assert "✘ sgd_epoch" in text["tamper.ipynb"] and "✔" not in text["tamper.ipynb"]
+    assert "got a Feedback" in text["tamper.ipynb"]              # the stored fake result, named
 
 
 def test_signatures_are_rebuilt_without_running_defaults():

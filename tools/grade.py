@@ -258,7 +258,11 @@ def decode(item, kernel=None, name=None):
         return getattr(builtins, kind)(base64.b64decode(item["v"]))
     if kind == "function" and kernel is not None:
         return RemoteFunction(kernel, name, item["signature"])
-    return SubmittedObject(item.get("cls", "function"), item.get("repr", f"<function {name}>"))
+    cls = item.get("cls", "function")
+    if not cls.isidentifier():
+        cls = "object"
+    # an opaque stand-in whose type has the submitted type's name, so that checks can name it
+    return type(cls, (SubmittedObject,), {})(cls, item.get("repr", f"<function {name}>"))
 
 
 class RemoteFunction:
