@@ -57,7 +57,8 @@ site: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench_sliders.py book/*.ipynb
 
-test: lint unit bench book site
+# Behaviour only: timings belong to `make bench`, not to a pass/fail test on a shared machine.
+test: lint unit book site
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student
