@@ -53,6 +53,7 @@ from .second_order import (
     NewtonCG,
     NonlinearCG,
     SaddleFreeNewton,
+    SteepestDescent,
     conjugate_gradient,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "NewtonCG",
     "NonlinearCG",
     "SaddleFreeNewton",
+    "SteepestDescent",
     "StopRun",
     "conjugate_gradient",
     "second_order",

@@ -9,6 +9,7 @@ passes it to ``step`` by keyword (``optlib.loops.SUPPLIES``):
     NewtonCG()                     requires ("hvp", "objective"): Hessian-vector products only
     BFGS(), LBFGS(memory=10)       requires ("objective",): a strong-Wolfe line search
     NonlinearCG(variant="FR"/"PR") requires ("objective",)
+    SteepestDescent()              requires ("objective",): the baseline, d = −g
 
 With ``line_search="exact"`` BFGS, L-BFGS and nonlinear CG take the exact step of the quadratic model
 (``line_search.exact_step``) and require ("hess",) instead: on a quadratic that is exact line search.
@@ -143,8 +144,9 @@ def _check_flag(owner: str, name: str, value) -> None:
 class Newton(SecondOrderMethod):
     """Newton's method, damped (regularized) if asked (DLB §8.6.1).
 
-    Update:       solve (H + αI) d = −g, then x ← x + d   (or x ← x + t d with a backtracking t)
+    Update:       solve (H + αI) d = −g, then x ← x + η d   (or x ← x + t d with a backtracking t)
     Symbols → arguments: H = ∇²f(x) (supplied by ``run``); α → ``damping`` (≥ 0; 0 is plain Newton);
+                  η → ``lr`` (default 1, the full step; the sliders' step size);
                   t from 1, ½, ¼, … until f(x + td) ≤ f(x) + c₁ t gᵀd → ``line_search=True``, c₁ → ``c1``.
     Convention:   a linear solve, never H⁻¹. On a quadratic with positive-definite H one undamped step
                   lands on the minimizer. Where H + αI is indefinite the step goes to the critical point
@@ -153,6 +155,7 @@ class Newton(SecondOrderMethod):
     """
 
     damping: float = 0.0
+    lr: float = 1.0
     line_search: bool = False
     c1: float = 1e-4
 
@@ -163,6 +166,8 @@ class Newton(SecondOrderMethod):
     def validate(self):
         check_range("Newton", "damping", self.damping, low=0.0)
         self.damping = float(self.damping)
+        check_range("Newton", "lr", self.lr, low=0.0, low_open=True)
+        self.lr = float(self.lr)
         _check_flag("Newton", "line_search", self.line_search)
         check_range("Newton", "c1", self.c1, low=0.0, high=1.0, low_open=True, high_open=True)
 
@@ -185,12 +190,12 @@ class Newton(SecondOrderMethod):
                 raise SingularHessianError(f"Newton: stopped at step {self.k}: H + αI is singular "
                                            f"({str(error).split(': ', 1)[1]})") from None
         if self.line_search and np.any(d):
-            found = backtracking(self._supplied("objective", objective), x, d, g0=g, c1=self.c1,
+            found = backtracking(self._supplied("objective", objective), x, self.lr * d, g0=g, c1=self.c1,
                                  owner="Newton")
             self.state.evaluations += found.evaluations
             new = found.x
         else:
-            new = x + d
+            new = x + self.lr * d
         self.state.steps.append(float(np.linalg.norm(new - x)))
         self.k += 1
         return new
@@ -351,6 +356,31 @@ class _LineSearchMethod(SecondOrderMethod):
             self.state.last = found
             alpha, new = found.alpha, found.x
         self.state.alphas.append(float(alpha))
+        return new
+
+
+@dataclass
+class SteepestDescent(_LineSearchMethod):
+    """Steepest descent with a line search: d = −g, x ← x + α d (N&W §3.1), the baseline of chapter 9.
+
+    Symbols → arguments: c₁, c₂ → ``c1``, ``c2``; ``line_search="exact"`` for the exact step on a
+                  quadratic (``line_search.steepest_descent`` is the same method outside ``run``).
+    Convention:   the first trial step is 1/‖g₀‖, then N&W (3.60) as in nonlinear CG.
+    """
+
+    def _fresh_state(self):
+        return dict(super()._fresh_state(), slope=None)
+
+    def step(self, x, g, hess=None, objective=None):
+        x, g = self._vectors(x, g)
+        self.k += 1
+        if not np.any(g):
+            return x.copy()
+        slope = -float(g @ g)
+        alpha0 = 1.0 / np.sqrt(-slope) if self.state.slope is None else (
+            self.state.alphas[-1] * self.state.slope / slope)
+        new = self._search(x, g, -g, hess, objective, alpha0=min(max(alpha0, 1e-10), 1e10))
+        self.state.slope = slope
         return new
 
 
@@ -533,12 +563,14 @@ class CGInfo(NamedTuple):
     directions:  the search directions p_0 … p_{iterations−1}, one per row (A-conjugate in exact arithmetic)
     iterations:  the number of steps taken
     converged:   True if ‖r_k‖ ≤ tol · ‖b‖ was reached within max_iter steps
+    alphas:      the step lengths α_0 … α_{iterations−1}, so that x_k = x_0 + Σ_{j<k} α_j p_j
     """
 
     residuals: np.ndarray
     directions: np.ndarray
     iterations: int
     converged: bool
+    alphas: np.ndarray
 
 
 def conjugate_gradient(A, b, x0=None, tol: float = 1e-10, max_iter: int | None = None):
@@ -579,7 +611,7 @@ def conjugate_gradient(A, b, x0=None, tol: float = 1e-10, max_iter: int | None =
     r = b - matvec(x)
     p = r.copy()
     rr = float(r @ r)
-    residuals, directions = [np.sqrt(rr)], []
+    residuals, directions, alphas = [np.sqrt(rr)], [], []
     target = tol * float(np.linalg.norm(b))
     k = 0
     while residuals[-1] > target and k < max_iter:
@@ -592,12 +624,14 @@ def conjugate_gradient(A, b, x0=None, tol: float = 1e-10, max_iter: int | None =
         x = x + alpha * p
         r = r - alpha * Ap
         directions.append(p)
+        alphas.append(alpha)
         rr_new = float(r @ r)
         p = r + rr_new / rr * p
         rr = rr_new
         residuals.append(np.sqrt(rr))
         k += 1
-    return x, CGInfo(np.array(residuals), np.array(directions).reshape(k, n), k, residuals[-1] <= target)
+    return x, CGInfo(np.array(residuals), np.array(directions).reshape(k, n), k, residuals[-1] <= target,
+                     np.array(alphas))
 
 
 def cg_bound(kappa, k) -> np.ndarray:

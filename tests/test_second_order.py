@@ -117,9 +117,13 @@ def test_newton_with_backtracking_decreases_f_on_rosenbrock():
 
 
 def test_strong_wolfe_conditions_hold_at_every_accepted_step():
-    for method in (ol.BFGS(), ol.LBFGS(memory=3), ol.NonlinearCG(variant="FR"), ol.NonlinearCG(variant="PR")):
+    for method in (ol.BFGS(), ol.LBFGS(memory=3), ol.NonlinearCG(variant="FR"), ol.NonlinearCG(variant="PR"),
+                   ol.SteepestDescent()):
         traj = ol.run(method, ROSENBROCK, START, 200, gtol=1e-6)
-        assert traj.stop_reason.startswith("converged")
+        if isinstance(method, ol.SteepestDescent):       # thousands of steps: check the first 200
+            assert traj.steps == 200 and traj.stop_reason == ""
+        else:
+            assert traj.stop_reason.startswith("converged")
         alphas = method.state.alphas
         assert len(alphas) == traj.steps
         for k, alpha in enumerate(alphas):
@@ -331,6 +335,7 @@ def test_cg_errors():
 @pytest.mark.parametrize("make, text", [
     (lambda: ol.Newton(damping=-0.1), "Newton: damping must satisfy damping >= 0, got damping=-0.1"),
     (lambda: ol.Newton(line_search="yes"), "Newton: line_search must be True or False"),
+    (lambda: ol.Newton(lr=0), "Newton: lr must satisfy lr > 0, got lr=0"),
     (lambda: ol.SaddleFreeNewton(floor=0.0), "SaddleFreeNewton: floor must satisfy floor > 0, got floor=0.0"),
     (lambda: ol.LBFGS(memory=0), "LBFGS: memory must be an integer >= 1, got memory=0"),
     (lambda: ol.LBFGS(memory=2.5), "LBFGS: memory must be an integer >= 1"),
@@ -359,7 +364,7 @@ def test_run_refuses_minibatches_and_clipping_for_methods_that_need_more():
 
 def test_repr_reset_and_the_trajectory_defaults():
     assert repr(ol.LBFGS(memory=5)) == "LBFGS(line_search='wolfe', c1=0.0001, c2=0.9, memory=5)"
-    assert repr(ol.Newton(damping=1)) == "Newton(damping=1.0, line_search=False, c1=0.0001)"
+    assert repr(ol.Newton(damping=1)) == "Newton(damping=1.0, lr=1.0, line_search=False, c1=0.0001)"
     method = ol.BFGS()
     first = ol.run(method, ROSENBROCK, START, 10)
     second = ol.run(method, ROSENBROCK, START, 10)
@@ -378,3 +383,17 @@ def test_steps_to_tolerance_supplies_what_methods_need():
     assert ol.steps_to_tolerance(ol.Newton(), f, x0, 1e-10, 10) == 1
     assert ol.steps_to_tolerance(ol.BFGS(line_search="exact"), f, x0, 1e-10, 50) <= 8
     assert ol.steps_to_tolerance(ol.LBFGS(), f, x0, 1e-10, 100) <= 40
+
+
+def test_steepest_descent_with_exact_steps_is_line_search_steepest_descent():
+    f, rng = spd(4, 10, 10)
+    x0 = rng.standard_normal(4)
+    mine = ol.run(ol.SteepestDescent(line_search="exact"), f, x0, 15).xs
+    assert np.allclose(mine, line_search.steepest_descent(f, x0, 15).xs, rtol=1e-12, atol=1e-14)
+
+
+def test_cg_alphas_rebuild_the_iterates():
+    f, rng = spd(10, 50, 11)
+    b = rng.standard_normal(10)
+    x, info = ol.conjugate_gradient(f.A, b, tol=1e-12)
+    assert np.allclose(info.alphas @ info.directions, x, rtol=1e-12, atol=1e-14)
