@@ -70,7 +70,8 @@ class SecondOrderMethod:
     """Base class: ``step(x, g, **supplied)``, ``reset()``, ``grad_point(x)`` as for the optimizers.
 
     ``state.evaluations`` counts the evaluations of (f, ∇f) the method made itself (line searches);
-    ``run`` computes one more gradient per step.
+    ``run`` computes one more gradient per step. ``state.cost[k]`` holds (evaluations, Hessian-vector
+    products) after step k, for comparisons at equal work.
     """
 
     k: int = field(default=0, init=False, repr=False, compare=False)
@@ -88,7 +89,7 @@ class SecondOrderMethod:
     def reset(self) -> None:
         """Forget everything learned while stepping: the next step is step k = 0."""
         self.k = 0
-        self.state = SimpleNamespace(evaluations=0, **self._fresh_state())
+        self.state = SimpleNamespace(evaluations=0, cost=[], **self._fresh_state())
 
     def _fresh_state(self) -> dict:
         return {}
@@ -101,6 +102,13 @@ class SecondOrderMethod:
         return ()
 
     def step(self, x, g, **supplied):
+        """Take one step from x with gradient g (and what ``requires`` lists, by keyword); return the new
+        point. Appends the running count of evaluations (and Hessian-vector products) to ``state.cost``."""
+        new = self._step(x, g, **supplied)
+        self.state.cost.append((self.state.evaluations, getattr(self.state, "hvps", 0)))
+        return new
+
+    def _step(self, x, g, **supplied):
         raise NotImplementedError
 
     # helpers ------------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ class Newton(SecondOrderMethod):
     def _fresh_state(self):
         return dict(indefinite=0, first_indefinite=None, steps=[])
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         H = self._hessian(hess, x) + self.damping * np.eye(x.size)
         if np.linalg.eigvalsh(H)[0] < 0:
@@ -241,7 +249,7 @@ class SaddleFreeNewton(SecondOrderMethod):
         lam, Q = np.linalg.eigh(0.5 * (H + H.T))
         return -Q @ ((Q.T @ g) / np.maximum(np.abs(lam), self.floor))
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         d = self.direction(g, self._hessian(hess, x))
         if self.line_search and np.any(d):
@@ -301,7 +309,7 @@ class NewtonCG(SecondOrderMethod):
             r = r_new
         return z
 
-    def step(self, x, g, hvp=None, objective=None):
+    def _step(self, x, g, hvp=None, objective=None):
         x, g = self._vectors(x, g)
         if not np.any(g):
             self.k += 1
@@ -371,7 +379,7 @@ class SteepestDescent(_LineSearchMethod):
     def _fresh_state(self):
         return dict(super()._fresh_state(), slope=None)
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         self.k += 1
         if not np.any(g):
@@ -399,8 +407,9 @@ def bfgs_update(M, s, y) -> np.ndarray:
     sy = float(s @ y)
     if not sy > 0:
         raise ValueError(f"bfgs_update: the curvature condition yᵀs > 0 must hold, got yᵀs={sy!r}")
-    V = np.eye(s.size) - np.outer(s, y) / sy
-    return V @ M @ V.T + np.outer(s, s) / sy
+    # the same matrix, expanded so that it costs O(n²): M⁺ = M − ρ(s uᵀ + u sᵀ) + (ρ² yᵀu + ρ) s sᵀ, u = My
+    rho, u = 1.0 / sy, M @ y
+    return M - rho * (np.outer(s, u) + np.outer(u, s)) + rho * (1.0 + rho * float(y @ u)) * np.outer(s, s)
 
 
 @dataclass
@@ -413,7 +422,7 @@ class BFGS(_LineSearchMethod):
                   (0.9 for quasi-Newton methods); ``line_search="exact"`` for the exact step on quadratics.
     Convention:   M₀ = I for the first step; before the first update M is rescaled to (yᵀs/yᵀy) I
                   (N&W (6.20)) when ``scale_initial`` (the default). The new M satisfies the secant
-                  condition M y = s. A pair with yᵀs ≤ 0 (impossible after a Wolfe step) is skipped.
+                  condition M y = s. A pair with yᵀs ≤ 0 (impossible after a Wolfe step) or lost to underflow is skipped.
                   O(k²) memory for k parameters.
     """
 
@@ -426,19 +435,24 @@ class BFGS(_LineSearchMethod):
     def _fresh_state(self):
         return dict(super()._fresh_state(), M=None, updates=0, skipped=0)
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         state = self.state
         if state.M is None:
             state.M = np.eye(x.size)
         elif state.x_prev is not None:
             s, y = x - state.x_prev, g - state.g_prev
-            sy = float(s @ y)
-            if sy > 0:
+            sy, yy = float(s @ y), float(y @ y)
+            if sy > 0 and yy > 0 and np.isfinite(sy / yy):    # not a pair lost to underflow
                 if state.updates == 0 and self.scale_initial:
-                    state.M = sy / float(y @ y) * np.eye(x.size)
-                state.M = bfgs_update(state.M, s, y)
-                state.updates += 1
+                    state.M = sy / yy * np.eye(x.size)
+                with np.errstate(all="ignore"):
+                    updated = bfgs_update(state.M, s, y)
+                if np.all(np.isfinite(updated)):
+                    state.M = updated
+                    state.updates += 1
+                else:
+                    state.skipped += 1
             else:
                 state.skipped += 1
         self.k += 1
@@ -489,13 +503,13 @@ class LBFGS(_LineSearchMethod):
             q = q + (a - b) * s
         return -q
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         state = self.state
         if state.x_prev is not None:
             s, y = x - state.x_prev, g - state.g_prev
-            sy = float(s @ y)
-            if sy > 0:
+            sy, yy = float(s @ y), float(y @ y)
+            if sy > 0 and yy > 0 and np.isfinite(sy / yy):
                 state.pairs.append((s, y, 1.0 / sy))
             else:
                 state.skipped += 1
@@ -531,7 +545,7 @@ class NonlinearCG(_LineSearchMethod):
     def _fresh_state(self):
         return dict(super()._fresh_state(), d=None, restarts=0, slope=None)
 
-    def step(self, x, g, hess=None, objective=None):
+    def _step(self, x, g, hess=None, objective=None):
         x, g = self._vectors(x, g)
         state = self.state
         self.k += 1

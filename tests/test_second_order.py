@@ -397,3 +397,11 @@ def test_cg_alphas_rebuild_the_iterates():
     b = rng.standard_normal(10)
     x, info = ol.conjugate_gradient(f.A, b, tol=1e-12)
     assert np.allclose(info.alphas @ info.directions, x, rtol=1e-12, atol=1e-14)
+
+
+def test_quasi_newton_methods_keep_going_after_converging_to_underflow():
+    f, rng = spd(20, 100, 0)
+    for method in (ol.BFGS(), ol.LBFGS()):
+        traj = ol.run(method, f, np.ones(20), 300)
+        assert np.all(np.isfinite(traj.xs)) and traj.value < 1e-30
+        assert "nan" not in traj.stop_reason
