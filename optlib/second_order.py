@@ -422,8 +422,8 @@ class BFGS(_LineSearchMethod):
                   (0.9 for quasi-Newton methods); ``line_search="exact"`` for the exact step on quadratics.
     Convention:   M₀ = I for the first step; before the first update M is rescaled to (yᵀs/yᵀy) I
                   (N&W (6.20)) when ``scale_initial`` (the default). The new M satisfies the secant
-                  condition M y = s. A pair with yᵀs ≤ 0 (impossible after a Wolfe step) or lost to underflow is skipped.
-                  O(k²) memory for k parameters.
+                  condition M y = s. A pair with yᵀs ≤ 0 (impossible after a Wolfe step) or lost to
+                  underflow is skipped. O(k²) memory for k parameters.
     """
 
     scale_initial: bool = True
