@@ -170,7 +170,8 @@ def test_wrong_curvatures_get_a_helpful_cross(answer, message):
 WRONG_DAMPINGS = {
     "ellipsis": (..., "replace"), "string": ("2.5", "without quotes"), "bool": (True, "truth value"),
     "list": ([2.5], "one number"), "tuple": ((1.0, 2.5), "one number"), "array": (np.ones(2), "one number"),
-    "nan": (np.nan, "finite"), "plain": (0.0, "ends on the saddle"), "half": (0.5, "still ends on the saddle"),
+    "nan": (np.nan, "finite"), "plain": (0.0, "ends on the saddle"),
+    "half": (0.5, "still ends on the saddle"),
     "one": (1.0, "L rises"), "one and a half": (1.5, "L rises"), "five": (5.0, "a smaller frame"),
     "two": (2.0, "not a frame"), "other": (3.0, "not a frame"),
 }
