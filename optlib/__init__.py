@@ -7,11 +7,12 @@
 
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
 models (least squares, logistic regression and the one neuron on data), optimizers, loops,
-line_search (exact steps on quadratic models), rates (convergence of momentum methods on
-quadratics), curvature (Hessian-vector products), landscape (critical points, Newton's step, random
-fields, GOE probabilities), initializers and nn (a small network library, layer by layer), schedules,
-clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
-(finite differences).
+line_search (exact steps on quadratic models, strong-Wolfe and backtracking searches), rates
+(convergence of momentum methods on quadratics), curvature (Hessian-vector products), landscape
+(critical points, random fields, GOE probabilities), second_order (Newton, saddle-free Newton,
+Newton-CG, BFGS, L-BFGS, nonlinear and linear conjugate gradients), initializers and nn (a small
+network library, layer by layer), schedules, clipping, plotting, widgets (sliders and static
+explorers), check (exercise feedback), testing (finite differences).
 """
 
 from . import (
@@ -28,10 +29,11 @@ from . import (
     plotting,
     rates,
     schedules,
+    second_order,
     testing,
     widgets,
 )
-from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
+from .loops import StopRun, TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
 from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
     SGD,
@@ -47,8 +49,28 @@ from .optimizers import (
     RMSProp,
     RMSPropNesterov,
 )
+from .second_order import (
+    BFGS,
+    LBFGS,
+    Newton,
+    NewtonCG,
+    NonlinearCG,
+    SaddleFreeNewton,
+    SteepestDescent,
+    conjugate_gradient,
+)
 
 __all__ = [
+    "BFGS",
+    "LBFGS",
+    "Newton",
+    "NewtonCG",
+    "NonlinearCG",
+    "SaddleFreeNewton",
+    "SteepestDescent",
+    "StopRun",
+    "conjugate_gradient",
+    "second_order",
     "SGD",
     "AdaDelta",
     "AdaGrad",

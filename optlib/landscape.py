@@ -3,7 +3,7 @@
 * ``classify_critical_point(H)`` reads the kind of a critical point off the eigenvalues of its Hessian,
   ``escape_direction(H)`` gives the direction of negative curvature a saddle can be left along, and
   ``index(H)`` the fraction of negative eigenvalues (Dauphin et al. 2014's index).
-* ``newton_direction(g, H)`` solves H d = −g (it never forms H⁻¹) and ``newton_step`` takes the step:
+* ``newton_step`` takes the step of ``second_order.newton_direction(g, H)``, which solves H d = −g:
   Newton's method seeks zeros of the gradient, whatever their kind, so it finds saddles as readily as
   minima (chapter 9 builds the full method, ``optlib.Newton``, on the same function).
   ``find_critical_point`` damps it (Levenberg–Marquardt) to find critical points from far away
@@ -27,6 +27,7 @@ import numpy as np
 
 from ._threads import single_threaded
 from ._validate import check_count, check_range
+from .second_order import newton_direction  # one Newton solve for the book (chapter 9 builds on it)
 
 DEFAULT_TOL = 1e-8
 
@@ -96,27 +97,6 @@ def index(H, tol: float = DEFAULT_TOL) -> float:
     """The fraction of eigenvalues of H below −tol · max(1, max|λ|): 0 at a minimum, 1 at a maximum."""
     lam = np.linalg.eigvalsh(_symmetric("index", H))
     return float(np.mean(lam < -_zero_band("index", lam, tol)))
-
-
-def newton_direction(g, H) -> np.ndarray:
-    """The Newton step d that solves H d = −g (by a linear solve, never by forming H⁻¹).
-
-    d is the step to the critical point of the quadratic model f(x) + gᵀd + ½ dᵀHd: its minimum when H is
-    positive definite, and its saddle or maximum otherwise. ValueError if H is singular.
-    """
-    g = np.asarray(g, dtype=float)
-    H = np.asarray(H, dtype=float)
-    if H.shape != (g.size, g.size) or g.ndim != 1:
-        raise ValueError(f"newton_direction: g must be a vector and H a square matrix of its size, got "
-                         f"shapes {g.shape} and {H.shape}")
-    try:
-        d = np.linalg.solve(H, -g)
-    except np.linalg.LinAlgError:
-        raise ValueError("newton_direction: the Hessian is singular, so H d = −g has no unique "
-                         "solution") from None
-    if not np.all(np.isfinite(d)):
-        raise ValueError("newton_direction: the Hessian is singular to working precision")
-    return d
 
 
 def newton_step(grad, hess, x) -> np.ndarray:

@@ -19,6 +19,10 @@ class Trajectory:
     grad_norms:  ‖∇f(x_k)‖ for each row of xs
     diverged:    True when the run was stopped because f or x became non-finite or exploded
     method:      repr of the optimizer that made the run
+    stop_reason: why the run ended before ``steps`` steps other than by diverging ("" if it did not):
+                 a gradient below ``gtol``, or a method that could not go on (a singular Hessian in
+                 Newton's method, a failed line search), in a sentence
+    notes:       what the method reported about the run (e.g. Newton: how often H was indefinite)
     """
 
     xs: np.ndarray
@@ -26,6 +30,8 @@ class Trajectory:
     grad_norms: np.ndarray
     diverged: bool
     method: str
+    stop_reason: str = ""
+    notes: tuple = ()
 
     @property
     def steps(self) -> int:
@@ -47,10 +53,59 @@ class Trajectory:
         return np.linalg.norm(self.xs - np.asarray(x_star, dtype=float), axis=1)
 
 
+class StopRun(Exception):  # noqa: N818 (a signal to stop, raised by a method's step, not a failure of run)
+    """Raised by a method's ``step`` when it cannot take the step (a singular Hessian, no acceptable step
+    along its direction). ``run`` catches it, keeps the iterates so far and records the message as the
+    trajectory's ``stop_reason``; outside ``run`` it is an ordinary exception with that message."""
+
+
+# What a method may declare in ``requires``, and what ``run`` then passes to ``method.step`` by keyword:
+#   "hess"       hess=∇²f(x), the Hessian matrix at the current point
+#   "hvp"        hvp=function v ↦ ∇²f(x) v (Hessian-vector products by differences of gradients)
+#   "objective"  objective=the objective itself (for line searches: values and gradients elsewhere)
+SUPPLIES = ("hess", "hvp", "objective")
+
+
+def _requirements(owner: str, method, batch_size, clip) -> tuple:
+    """The method's ``requires``, checked: known names only, and no minibatches or clipping with them."""
+    needs = tuple(getattr(method, "requires", ()))
+    unknown = [n for n in needs if n not in SUPPLIES]
+    if unknown:
+        raise ValueError(f"{owner}: {type(method).__name__}.requires may hold {', '.join(SUPPLIES)}, "
+                         f"got {unknown}")
+    if needs and (batch_size is not None or clip is not None):
+        used = "batch_size" if batch_size is not None else "clip"
+        raise ValueError(f"{owner}: {type(method).__name__} needs {' and '.join(needs)} of the full "
+                         f"objective (exact Hessians or line searches), which a minibatch or clipped "
+                         f"gradient does not match; run it without {used}, got {used}="
+                         f"{batch_size if batch_size is not None else clip!r}")
+    return needs
+
+
+def _extras(needs: tuple, objective, x) -> dict:
+    """The keyword arguments of ``method.step`` that ``needs`` asks for, at the point x."""
+    extras = {}
+    if "hess" in needs:
+        extras["hess"] = np.asarray(objective.hess(x), dtype=float)
+    if "hvp" in needs:
+        from .curvature import hvp
+
+        extras["hvp"] = lambda v: hvp(objective.grad, x, v)
+    if "objective" in needs:
+        extras["objective"] = objective
+    return extras
+
+
 @single_threaded
 def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: int | None = None,
-        rng: np.random.Generator | None = None, clip=None) -> Trajectory:
+        rng: np.random.Generator | None = None, clip=None, gtol: float = 0.0) -> Trajectory:
     """Run ``steps`` steps of ``method`` on ``objective`` from ``x0`` (the method is reset first).
+
+    Methods that need more than a gradient declare it in ``method.requires`` (see ``SUPPLIES``):
+    Newton's method ``("hess",)``, line-search methods ``("objective",)``; ``run`` then calls
+    ``method.step(x, g, hess=…, objective=…)``. Such methods refuse ``batch_size`` and ``clip``.
+    A method that cannot go on raises :class:`StopRun`: the run ends there and its ``stop_reason``
+    says why. With ``gtol`` > 0 the run also ends once ‖∇f(x_k)‖ ≤ gtol.
 
     Stochastic gradients: with ``batch_size`` (and a seeded ``rng``) each step uses
     ``objective.minibatch_grad(x, idx)`` on the next minibatch from ``minibatches(objective.n, …)``;
@@ -63,20 +118,29 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
     """
     check_count("run", "steps", steps)
     check_range("run", "blowup", blowup, low=1.0)
+    check_range("run", "gtol", gtol, low=0.0)
+    needs = _requirements("run", method, batch_size, clip)
     gradient = _gradient_source("run", objective, batch_size, rng, clip)
     method.reset()
     x = _start("run", objective, x0)
     f0 = float(objective.value(x))
     limit = blowup * max(1.0, abs(f0))
     xs, values, grad_norms = [x], [f0], []
-    diverged = False
+    diverged, stop_reason = False, ""
     exact = batch_size is None and clip is None      # then the step's gradient is ∇f(x) when p is x
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(steps):
             p = method.grad_point(x)
             g = _checked(gradient(p), x)
             grad_norms.append(np.linalg.norm(g if exact and p is x else objective.grad(x)))
-            x = method.step(x, g)
+            if gtol > 0 and grad_norms[-1] <= gtol:
+                stop_reason = f"converged: ‖∇f(x)‖ = {grad_norms[-1]:.3g} <= gtol = {gtol:g}"
+                break
+            try:
+                x = method.step(x, g, **_extras(needs, objective, x)) if needs else method.step(x, g)
+            except StopRun as stop:
+                stop_reason = str(stop)
+                break
             f = float(objective.value(x))
             if not (np.all(np.isfinite(x)) and abs(f - f0) <= limit):
                 diverged = True
@@ -85,7 +149,9 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
             values.append(f)
         if len(grad_norms) < len(xs):
             grad_norms.append(np.linalg.norm(objective.grad(x)))
-    return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method))
+    notes = tuple(method.notes()) if hasattr(method, "notes") else ()
+    return Trajectory(np.array(xs), np.array(values), np.array(grad_norms), diverged, repr(method),
+                      stop_reason, notes)
 
 
 def _gradient_source(owner: str, objective, batch_size, rng, clip):
@@ -135,19 +201,25 @@ def _checked(g, x, owner: str = "run") -> np.ndarray:
 
 @single_threaded
 def steps_to_tolerance(method, objective, x0, tol: float, max_steps: int, f_star: float = 0.0) -> int:
-    """Steps until f(x_k) − f* ≤ tol · (f(x0) − f*), without storing the run; max_steps + 1 if never.
+    """Steps until f(x_k) − f* ≤ tol · (f(x0) − f*), without storing the run; max_steps + 1 if never
+    (or if the method stops, see :class:`StopRun`). Hessians and the objective are supplied as by ``run``.
 
     For experiments that need many long runs (iterations against the condition number), where
     ``run``'s full history would cost memory for nothing.
     """
     check_range("steps_to_tolerance", "tol", tol, low=0.0, high=1.0, low_open=True, high_open=True)
     check_count("steps_to_tolerance", "max_steps", max_steps)
+    needs = _requirements("steps_to_tolerance", method, None, None)
     method.reset()
     x = _start("steps_to_tolerance", objective, x0)
     target = tol * (float(objective.value(x)) - f_star)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(1, max_steps + 1):
-            x = method.step(x, _checked(objective.grad(method.grad_point(x)), x, "steps_to_tolerance"))
+            g = _checked(objective.grad(method.grad_point(x)), x, "steps_to_tolerance")
+            try:
+                x = method.step(x, g, **_extras(needs, objective, x)) if needs else method.step(x, g)
+            except StopRun:
+                break
             gap = float(objective.value(x)) - f_star
             if gap <= target:
                 return k
