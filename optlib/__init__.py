@@ -28,7 +28,7 @@ from . import (
     widgets,
 )
 from .loops import TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
-from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
+from .objectives import Cliff, Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
     SGD,
     AdaDelta,
@@ -55,6 +55,7 @@ __all__ = [
     "RMSPropNesterov",
     "RAdam",
     "Rosenbrock",
+    "Cliff",
     "clipping",
     "curvature",
     "datasets",
