@@ -8,8 +8,9 @@
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
 models (least squares and logistic regression on data), optimizers, loops, line_search (exact steps
 on quadratic models), rates (convergence of momentum methods on quadratics), curvature
-(Hessian-vector products), schedules, clipping, plotting, widgets (sliders and static explorers),
-check (exercise feedback), testing (finite differences).
+(Hessian-vector products), initializers and nn (a small network library, layer by layer), schedules,
+clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
+(finite differences).
 """
 
 from . import (
@@ -18,6 +19,7 @@ from . import (
     curvature,
     datasets,
     explorer,
+    initializers,
     line_search,
     models,
     nn,
@@ -60,6 +62,7 @@ __all__ = [
     "curvature",
     "datasets",
     "explorer",
+    "initializers",
     "line_search",
     "models",
     "nn",

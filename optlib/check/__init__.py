@@ -17,15 +17,17 @@ from .ch1_gradient_descent import (
     stable_lr,
     steps_needed,
 )
+from .ch2_empirical_risk import minibatch_variance, same_floor_batch, sgd_epoch
 from .ch3_ill_conditioning import best_step, best_threshold, peak_t, peak_value, unclipped_threshold
 from .ch5_momentum import best_frame, equivalent_lr, momentum_ema, optimal_beta, steps_gd, steps_momentum
 from .ch6_adaptive_methods import adam_update, first_unstable_step, uncorrected_factor
 
 __all__ = [
-    "STRICT_ENV", "Feedback", "adam_update", "best_frame", "best_lr", "best_step", "best_threshold",
+    "Feedback", "STRICT_ENV", "adam_update", "best_frame", "best_lr", "best_step", "best_threshold",
     "equivalent_lr", "faster_lr", "fastest_lrs", "fewest_steps", "first_unstable_step", "gradient_descent",
-    "same_line_lr", "momentum_ema", "optimal_beta", "peak_t", "peak_value", "stable_lr", "steps_gd",
-    "steps_momentum", "steps_needed", "uncorrected_factor", "unclipped_threshold"
+    "minibatch_variance", "momentum_ema", "optimal_beta", "peak_t", "peak_value", "same_floor_batch",
+    "same_line_lr", "sgd_epoch", "stable_lr", "steps_gd", "steps_momentum", "steps_needed",
+    "uncorrected_factor", "unclipped_threshold"
 ]
 
 install_cell_hook()

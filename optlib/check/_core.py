@@ -165,3 +165,24 @@ def _whole_number(name: str, answer, expected: int, what: str, mistakes: dict, h
     elif k in mistakes:
         hint = mistakes[k]
     return _verdict(False, f"{name}: {k} is not right ({tolerance}). {hint}")
+
+
+def _number_with_mistakes(name: str, answer, expected: float, rtol: float, mistakes: dict, hint: str,
+                          close: float = 1e-2) -> Feedback:
+    """One real number against ``expected`` to ``rtol``; a value that a listed mistake gives (within
+    ``rtol``) gets that mistake's hint, one within ``close`` of the answer a hint about rounding, any other
+    ``hint``. Lists and tuples are refused even when they hold one number."""
+    if isinstance(answer, (list, tuple)):
+        return _verdict(False, f"{name}: expected one number, got a {type(answer).__name__}: write the "
+                               "number itself, without brackets.")
+    problem = _not_a_number(answer)
+    if problem:
+        return _verdict(False, f"{name}: {problem}")
+    value = float(np.asarray(answer, dtype=float).item())
+    named = [text for wrong, text in mistakes.items() if np.isclose(value, wrong, rtol=rtol, atol=0)]
+    if named and not np.isclose(value, expected, rtol=rtol, atol=0):
+        hint = named[0]
+    elif np.isclose(value, expected, rtol=close, atol=0):
+        hint = ("Close, but outside the tolerance: keep more significant digits, or better, assign the "
+                "computed expression instead of a typed decimal.")
+    return _number(name, value, expected, rtol, hint)
