@@ -11,7 +11,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help setup book test unit bench student check site lint lab clean
+.PHONY: help setup book test unit bench student check grade site lint lab clean
 
 help:
 	@echo "make book   build the website into _build/html (executes every notebook)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  time every slider update and every chapter's code"
 	@echo "make student  write student notebooks (no solutions) into student/"
 	@echo "make check NOTEBOOK=path.ipynb  run a (student's) notebook; fails if any exercise check fails"
+	@echo "make grade SUBMISSIONS=folder  grade every notebook in folder into folder/grades.csv (+ feedback)"
 	@echo "make clean  remove the build, the virtual environment and generated files"
 
 setup: $(STAMP)
@@ -54,6 +55,12 @@ test: lint unit bench book site
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student
+
+# Grade a class: CASES=private_cases.py adds instructor-only cases, TIMEOUT the seconds per notebook.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CASES=file.py] [TIMEOUT=600]"; exit 2; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS)/*.ipynb --out $(SUBMISSIONS)/grades.csv \
+		--timeout $(or $(TIMEOUT),600) $(if $(CASES),--cases $(CASES))
 
 # Run one notebook top to bottom in strict mode: every exercise check must pass.
 check: $(STAMP)

@@ -6,9 +6,10 @@
     traj.xs, traj.values, traj.grad_norms, traj.diverged
 
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
-models (least squares and logistic regression on data), optimizers, loops, line_search (exact steps
-on quadratic models), rates (convergence of momentum methods on quadratics), curvature
-(Hessian-vector products), initializers and nn (a small network library, layer by layer), schedules,
+models (least squares, logistic regression and the one neuron on data), optimizers, loops,
+line_search (exact steps on quadratic models), rates (convergence of momentum methods on
+quadratics), curvature (Hessian-vector products), landscape (critical points, Newton's step, random
+fields, GOE probabilities), initializers and nn (a small network library, layer by layer), schedules,
 clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
 (finite differences).
 """
@@ -20,6 +21,7 @@ from . import (
     datasets,
     explorer,
     initializers,
+    landscape,
     line_search,
     models,
     nn,
@@ -40,6 +42,7 @@ from .optimizers import (
     Momentum,
     Nesterov,
     Optimizer,
+    PerturbedGD,
     RAdam,
     RMSProp,
     RMSPropNesterov,
@@ -63,6 +66,7 @@ __all__ = [
     "datasets",
     "explorer",
     "initializers",
+    "landscape",
     "line_search",
     "models",
     "nn",
@@ -73,6 +77,7 @@ __all__ = [
     "schedules",
     "Objective",
     "Optimizer",
+    "PerturbedGD",
     "Quadratic",
     "Trajectory",
     "check",

@@ -104,3 +104,30 @@ def spirals(m: int, rng: np.random.Generator, *, noise: float = 0.05, turns: flo
     angle = t + np.pi * y
     X = np.c_[r * np.cos(angle), r * np.sin(angle)] + noise * rng.standard_normal((m, 2))
     return X, y.astype(float)
+
+
+def teacher_classes(m: int, dim: int, classes: int, rng: np.random.Generator, *, flip: float = 0.0,
+                    teacher=None, hidden: int = 32):
+    """Classes assigned by a random tanh network, for classifiers trained with cross-entropy.
+
+    Law: x ~ N(0, I_d), y = argmax_k (tanh(2 x W₁) W₂)_k with W₁ (d × hidden) ~ N(0, 1/d) and
+    W₂ (hidden × classes) ~ N(0, 1) unless ``teacher`` = (W₁, W₂) is given; then each label is replaced,
+    with probability ``flip``, by a uniformly drawn class (possibly the same). Pass the returned teacher
+    back to draw a test set from the same law.  Returns (X of shape (m, d), integer y, (W₁, W₂)).
+    """
+    check_count("teacher_classes", "m", m, low=1)
+    check_count("teacher_classes", "dim", dim, low=1)
+    check_count("teacher_classes", "classes", classes, low=2)
+    check_count("teacher_classes", "hidden", hidden, low=1)
+    check_range("teacher_classes", "flip", flip, low=0, high=1)
+    if teacher is None:
+        teacher = (rng.standard_normal((dim, hidden)) / np.sqrt(dim), rng.standard_normal((hidden, classes)))
+    W1, W2 = (np.asarray(W, dtype=float) for W in teacher)
+    if W1.ndim != 2 or W1.shape[0] != dim or W2.shape != (W1.shape[1], classes):
+        raise ValueError(f"teacher_classes: teacher must be (W1, W2) of shapes ({dim}, h) and "
+                         f"(h, {classes}), got shapes {W1.shape} and {W2.shape}")
+    X = rng.standard_normal((m, dim))
+    y = np.argmax(np.tanh(2 * X @ W1) @ W2, axis=1)
+    flipped = rng.random(m) < flip
+    y[flipped] = rng.integers(0, classes, int(flipped.sum()))
+    return X, y, (W1, W2)

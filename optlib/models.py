@@ -175,3 +175,61 @@ def zero_one_loss(scores, y) -> float:
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("zero_one_loss: labels y must be 0 or 1")
     return float(np.mean((scores > 0) != (y == 1)))
+
+
+class OneNeuronRegression:
+    """Lee's one neuron on data: J(w) = (1/n) Σᵢ (yᵢ − w₁w₂xᵢ)², a scalar input xᵢ and target yᵢ per example.
+
+    With every xᵢ = yᵢ = 1 it is ``objectives.OneNeuron``, (1 − w₁w₂)². With m₂ = mean(x²) and
+    m₁ = mean(xy): J(w) = mean(y²) − 2m₁w₁w₂ + m₂w₁²w₂², minimal on the hyperbola w₁w₂ = m₁/m₂, and with a
+    saddle at the origin, H(0) = [[0, −2m₁], [−2m₁, 0]]. Every per-example gradient
+    ∇ℓᵢ(w) = −2(yᵢ − w₁w₂xᵢ)xᵢ (w₂, w₁) vanishes at the origin, so minibatch SGD started there never moves.
+    ``per_sample_grads`` and ``minibatch_grad`` let ``run(..., batch_size=b, rng=rng)`` drive any optimizer.
+    """
+
+    dim = 2
+    minimizer = None  # a curve of minima
+
+    def __init__(self, x, y, label: str = "one neuron on data"):
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if x.ndim != 1 or x.size == 0 or y.shape != x.shape:
+            raise ValueError(f"OneNeuronRegression: x and y must be non-empty 1-d arrays of one shape, got "
+                             f"shapes {x.shape} and {y.shape}")
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            raise ValueError("OneNeuronRegression: x and y must be finite")
+        self.x, self.y, self.label, self.n = x, y, label, x.size
+
+    def value(self, w):
+        """J(w); w may be a stack of points of shape (..., 2)."""
+        w = np.asarray(w, dtype=float)
+        residual = self.y - (w[..., 0] * w[..., 1])[..., None] * self.x
+        return np.mean(residual ** 2, axis=-1)
+
+    def per_sample_grads(self, w, idx=None) -> np.ndarray:
+        """Row i is ∇ℓᵢ(w) = −2(yᵢ − w₁w₂xᵢ)xᵢ (w₂, w₁), for the examples ``idx`` (default all)."""
+        w = np.asarray(w, dtype=float)
+        x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
+        coef = -2 * (y - w[0] * w[1] * x) * x
+        return coef[:, None] * np.array([w[1], w[0]])
+
+    def grad(self, w) -> np.ndarray:
+        w = np.asarray(w, dtype=float)
+        if w.ndim > 1:
+            residual = self.y - (w[..., 0] * w[..., 1])[..., None] * self.x
+            coef = np.mean(-2 * residual * self.x, axis=-1)
+            return np.stack([coef * w[..., 1], coef * w[..., 0]], axis=-1)
+        return self.per_sample_grads(w).mean(axis=0)
+
+    def minibatch_grad(self, w, idx) -> np.ndarray:
+        """(1/|B|) Σ_{i∈B} ∇ℓᵢ(w) for the examples B = ``idx``."""
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"OneNeuronRegression: idx must be a non-empty 1-d array of row indices, "
+                             f"got {idx!r}")
+        return self.per_sample_grads(w, idx).mean(axis=0)
+
+    def hess(self, w) -> np.ndarray:
+        w1, w2 = np.asarray(w, dtype=float)
+        m1, m2 = float(np.mean(self.x * self.y)), float(np.mean(self.x ** 2))
+        off = -2 * m1 + 4 * m2 * w1 * w2
+        return np.array([[2 * m2 * w2 ** 2, off], [off, 2 * m2 * w1 ** 2]])

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._validate import check_range
+from ._validate import check_count, check_range
 
 
 @dataclass
@@ -374,3 +374,35 @@ class AdaDelta(Optimizer):
         dx = -np.sqrt(state.Edx2 + self.eps) / np.sqrt(state.Eg2 + self.eps) * g
         state.Edx2 = self.rho * state.Edx2 + (1 - self.rho) * dx * dx
         return x + lr * dx
+
+
+@dataclass
+class PerturbedGD(Optimizer):
+    """Gradient descent with seeded isotropic noise added to every step (perturbed gradient descent).
+
+    Update:       x ← x − η g + σ ξ,   ξ ~ N(0, I) drawn afresh each step
+    Symbols → arguments: η → ``lr``; σ → ``sigma`` (a distance in x, not scaled by η); the seed of
+                  the noise → ``seed``; its generator → ``rng`` (remade by ``reset``).
+    Convention:   noise on the iterate at every step, as in the noisy gradient descent of Ge et al.
+                  (2015) up to the scale (their x ← x − η(g + ξ) is σ = η·(their noise)); Jin et al.
+                  (2017) add a perturbation from a ball only when the gradient is small. ``reset``
+                  restarts the noise from ``seed``, so every ``run`` of one optimizer is the same run.
+                  σ = 0 is gradient descent.
+    """
+
+    lr: float = 0.1
+    sigma: float = 1e-3
+    seed: int = 0
+
+    def validate(self) -> None:
+        super().validate()
+        check_range("PerturbedGD", "sigma", self.sigma, low=0.0)
+        self.sigma = float(self.sigma)
+        check_count("PerturbedGD", "seed", self.seed, low=0)
+
+    def reset(self) -> None:
+        super().reset()
+        self.rng = np.random.default_rng(self.seed)
+
+    def _update(self, x, g, state, lr):
+        return x - lr * g + self.sigma * self.rng.standard_normal(x.shape)

@@ -278,6 +278,7 @@ NOT_NUMBERS = {
     "finite": [np.inf, np.nan],
 }
 NUMBER_CHECKS = ["stable_lr", "best_lr", "steps_needed", "same_line_lr", "fewest_steps", "faster_lr"]
+REAL_CHECKS = {"stable_lr", "best_lr", "same_line_lr"}   # one real number: brackets are refused first
 RIGHT = {"stable_lr": ch1._STABLE_LR, "best_lr": ch1._BEST_LR, "steps_needed": ch1._STEPS_NEEDED,
          "same_line_lr": ch1._SAME_LINE_LR, "fewest_steps": ch1._FEWEST_STEPS,
          "faster_lr": np.mean(ch1._FEWER_THAN_STAR), "fastest_lrs": ch1._FASTEST_LRS}
@@ -289,7 +290,11 @@ def test_number_checks_reject_what_is_not_a_number(lenient, name):
     for expected, answers in NOT_NUMBERS.items():
         for answer in answers:
             feedback = checker(answer)
-            assert not feedback.correct and expected in feedback.message, (answer, feedback.message)
+            if name in REAL_CHECKS and isinstance(answer, list):
+                expected_here = "without brackets"
+            else:
+                expected_here = expected
+            assert not feedback.correct and expected_here in feedback.message, (answer, feedback.message)
             assert "tolerance" in feedback.message, feedback.message
 
 

@@ -16,6 +16,7 @@ MAKERS = {
     "separable": lambda rng: datasets.separable(50, rng, dim=3),
     "two_moons": lambda rng: datasets.two_moons(50, rng, flip=0.2, extra_dims=2),
     "spirals": lambda rng: datasets.spirals(50, rng),
+    "teacher_classes": lambda rng: datasets.teacher_classes(50, 4, 3, rng, flip=0.1)[:2],
 }
 
 
@@ -59,7 +60,22 @@ def test_label_noise_flips_about_the_requested_fraction():
     assert np.mean(clean != noisy) == pytest.approx(0.25, abs=0.015)
 
 
+def test_teacher_classes_follow_the_teacher_and_flip_the_requested_fraction():
+    X, clean, teacher = datasets.teacher_classes(20_000, 5, 4, _rng(3))
+    W1, W2 = teacher
+    assert np.array_equal(clean, np.argmax(np.tanh(2 * X @ W1) @ W2, axis=1))
+    assert set(np.unique(clean)) == {0, 1, 2, 3} and clean.dtype.kind == "i"
+    # the same teacher and the same draws of x, then labels replaced by a uniform class w.p. 0.2:
+    # a label changes with probability 0.2 · 3/4
+    X2, noisy, _ = datasets.teacher_classes(20_000, 5, 4, _rng(4), flip=0.2, teacher=teacher)
+    relabelled = np.argmax(np.tanh(2 * X2 @ W1) @ W2, axis=1)
+    assert np.mean(noisy != relabelled) == pytest.approx(0.15, abs=0.015)
+
+
 @pytest.mark.parametrize("call, message", [
+    (lambda: datasets.teacher_classes(5, 3, 1, _rng()), r"teacher_classes: classes must be an integer >= 2"),
+    (lambda: datasets.teacher_classes(5, 3, 2, _rng(), teacher=(np.ones((2, 4)), np.ones((4, 2)))),
+     r"teacher must be \(W1, W2\) of shapes \(3, h\) and \(h, 2\), got shapes \(2, 4\) and \(4, 2\)"),
     (lambda: datasets.linear_teacher(0, 3, _rng()), r"linear_teacher: m"),
     (lambda: datasets.linear_teacher(5, 3, _rng(), w_star=[1.0, 2.0]), r"w_star must have shape \(3,\)"),
     (lambda: datasets.linear_teacher(5, 3, _rng(), noise=-1.0), r"linear_teacher: noise"),

@@ -98,7 +98,8 @@ def student_version(nb: dict, stem: str, glue: dict, bib: dict | None = None) ->
         following = kept[i + 1] if i + 1 < len(kept) else {}
         if "{exercise}" in text and STUB_TAG not in following.get("metadata", {}).get("tags", []):
             cells.append(markdown_cell(ANSWER_CELL, [ANSWER_TAG]))
-    return {**nb, "cells": cells}
+    # the grader (tools/grade.py) tells a renamed submission's chapter from this
+    return {**nb, "metadata": {**nb.get("metadata", {}), "optlib": {"chapter": stem}}, "cells": cells}
 
 
 def write_student(path: Path, target: Path, glue_dir: Path | None = GLUE_DIR) -> None:

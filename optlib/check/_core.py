@@ -167,22 +167,37 @@ def _whole_number(name: str, answer, expected: int, what: str, mistakes: dict, h
     return _verdict(False, f"{name}: {k} is not right ({tolerance}). {hint}")
 
 
-def _number_with_mistakes(name: str, answer, expected: float, rtol: float, mistakes: dict, hint: str,
-                          close: float = 1e-2) -> Feedback:
-    """One real number against ``expected`` to ``rtol``; a value that a listed mistake gives (within
-    ``rtol``) gets that mistake's hint, one within ``close`` of the answer a hint about rounding, any other
-    ``hint``. Lists and tuples are refused even when they hold one number."""
+def _one_number_problem(answer) -> str | None:
+    """Why ``answer`` is not one finite real number, or None: ``_not_a_number``, and lists and tuples
+    refused even when they hold one number (a numpy array holding one number is accepted)."""
     if isinstance(answer, (list, tuple)):
-        return _verdict(False, f"{name}: expected one number, got a {type(answer).__name__}: write the "
-                               "number itself, without brackets.")
-    problem = _not_a_number(answer)
+        return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
+                "brackets.")
+    return _not_a_number(answer)
+
+
+def _number_with_mistakes(name: str, answer, expected: float, rtol: float, mistakes: dict, hint,
+                          close: float = 1e-2) -> Feedback:
+    """One real number against ``expected`` to ``rtol``, which the message states.
+
+    A wrong value that a listed mistake gives (within ``rtol``) gets that mistake's hint, one within
+    ``close`` of the answer a hint about rounding, any other ``hint`` (a sentence, or a function of the
+    value that returns one).
+    """
+    tolerance = f"a relative tolerance of {rtol:g}"
+    problem = _one_number_problem(answer)
     if problem:
-        return _verdict(False, f"{name}: {problem}")
+        return _verdict(False, f"{name}: {problem} (A number, compared to {tolerance}.)")
     value = float(np.asarray(answer, dtype=float).item())
+    if np.isclose(value, expected, rtol=rtol, atol=0):
+        return _verdict(True, f"{name}: correct (to {tolerance}).")
     named = [text for wrong, text in mistakes.items() if np.isclose(value, wrong, rtol=rtol, atol=0)]
-    if named and not np.isclose(value, expected, rtol=rtol, atol=0):
+    if named:
         hint = named[0]
     elif np.isclose(value, expected, rtol=close, atol=0):
-        hint = ("Close, but outside the tolerance: keep more significant digits, or better, assign the "
-                "computed expression instead of a typed decimal.")
-    return _number(name, value, expected, rtol, hint)
+        digits = round(-np.log10(rtol))
+        hint = (f"Close, but outside the tolerance: keep at least {digits} significant digits, or better, "
+                "assign the computed expression instead of a typed decimal.")
+    elif callable(hint):
+        hint = hint(value)
+    return _verdict(False, f"{name}: {value:.6g} is not within {tolerance} of the expected value. {hint}")

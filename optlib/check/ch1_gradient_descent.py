@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _verdict, _whole_number
+from ._core import Feedback, _not_a_number, _number_with_mistakes, _short, _verdict, _whole_number
 
 # Two cases with different learning rates, so that a function which ignores `lr` fails.
 # f(x) = x², f'(x) = 2x, x0 = 8.7, α = 0.3: x_{k+1} = 0.4 x_k.
@@ -326,29 +326,8 @@ def _learning_rates(answer) -> tuple[np.ndarray, str | None]:
     return np.array([_value(item) for item in items]), None
 
 
-def _number_check(name: str, answer, expected: float, mistakes: dict, hint: str) -> Feedback:
-    """Compare one number with ``expected`` to the relative tolerance _RTOL, which the message states.
-
-    A wrong value that a common mistake gives gets that mistake's hint; one within _CLOSE of the
-    answer gets a hint about rounding; any other gets ``hint`` (a sentence, or a function of the value
-    that returns one).
-    """
-    tolerance = f"a relative tolerance of {_RTOL:g}"
-    problem = _not_a_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem} (A number, compared to {tolerance}.)")
-    value = _value(answer)
-    if np.isclose(value, expected, rtol=_RTOL, atol=0):
-        return _verdict(True, f"{name}: correct (to {tolerance}).")
-    named = [text for wrong, text in mistakes.items() if np.isclose(value, wrong, rtol=_RTOL, atol=0)]
-    if named:
-        hint = named[0]
-    elif np.isclose(value, expected, rtol=_CLOSE, atol=0):
-        hint = ("Close, but outside the tolerance: keep at least 5 significant digits, or better, assign "
-                "the computed expression instead of a typed decimal.")
-    elif callable(hint):
-        hint = hint(value)
-    return _verdict(False, f"{name}: {value:.6g} is not within {tolerance} of the expected value. {hint}")
+def _number_check(name: str, answer, expected: float, mistakes: dict, hint) -> Feedback:
+    return _number_with_mistakes(name, answer, expected, _RTOL, mistakes, hint, close=_CLOSE)
 
 
 def _value(answer) -> float:

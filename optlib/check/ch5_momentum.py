@@ -14,7 +14,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number, _short, _verdict, _whole_number
+from ._core import (
+    Feedback,
+    _number_with_mistakes,
+    _one_number_problem,
+    _short,
+    _verdict,
+    _whole_number,
+)
 
 # Exercise mom-ex-park, part 1: the moving-average form v ← βv + (1 − β)∇f(x), x ← x − αv from v = 0,
 # on f(x) = ½ xᵀAx with a non-diagonal A (a function that mixes the coordinates fails), in two settings
@@ -261,7 +268,7 @@ def best_frame(answer) -> Feedback:
     if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__len__") or len(answer) != 2:
         return _verdict(False, f"{name}: expected a pair (η, β), for example (0.05, 0.8), got "
                                f"{_short(answer)} ({tolerance}).")
-    problems = [p for p in map(_why_not_one_number, answer) if p]
+    problems = [p for p in map(_one_number_problem, answer) if p]
     if problems:
         return _verdict(False, f"{name}: in your pair, {problems[0]} ({tolerance})")
     lr, beta = (_value(v) for v in answer)
@@ -284,22 +291,7 @@ def best_frame(answer) -> Feedback:
 
 
 def _real_check(name: str, answer, expected: float, mistakes: dict, hint: str) -> Feedback:
-    """One real number against ``expected`` to the relative tolerance _RTOL, which the message states.
-
-    A wrong value that a listed mistake gives gets that mistake's hint, one within _CLOSE of the
-    answer a hint about rounding, any other ``hint``.
-    """
-    problem = _why_not_one_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem}")
-    value = _value(answer)
-    named = [text for wrong, text in mistakes.items() if np.isclose(value, wrong, rtol=_RTOL, atol=0)]
-    if named:
-        hint = named[0]
-    elif np.isclose(value, expected, rtol=_CLOSE, atol=0):
-        hint = ("Close, but outside the tolerance: keep at least 4 significant digits, or better, assign "
-                "the computed expression instead of a typed decimal.")
-    return _number(name, value, expected, _RTOL, hint)
+    return _number_with_mistakes(name, answer, expected, _RTOL, mistakes, hint, close=_CLOSE)
 
 
 def _steps(name: str, answer, expected: int, mistakes: dict, hint: str) -> Feedback:
@@ -308,17 +300,7 @@ def _steps(name: str, answer, expected: int, mistakes: dict, hint: str) -> Feedb
                   expected + 1: "One step too many: the factor is already below 10⁻⁶ one step earlier, and "
                                 "the first such k is asked."}
     return _whole_number(name, answer, expected, "the first whole k at which the condition holds",
-                         {**off_by_one, **mistakes}, hint, why_not=_why_not_one_number)
-
-
-def _why_not_one_number(answer) -> str | None:
-    """Why ``answer`` is not one finite real number, in a sentence, or None: the shared core's test, and
-    lists and tuples are refused even when they hold one number (a numpy array holding one number is
-    accepted)."""
-    if isinstance(answer, (list, tuple)):
-        return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
-                "brackets.")
-    return _not_a_number(answer)
+                         {**off_by_one, **mistakes}, hint, why_not=_one_number_problem)
 
 
 def _value(answer) -> float:
