@@ -290,8 +290,8 @@ class Cliff:
 
     The minimum sits at the foot of the wall, u* = w·ln(s/(H − s)), v* = 0, where the curvature
     across the wall is (s/w)(1 − s/H). Far from the wall the gradient is s along −n; on the wall it
-    is nearly H along n, so a step that lands on the wall is thrown back H/s times farther than a
-    step on the slope.
+    is nearly H − s along n, so a step that lands high on the wall is thrown back (H − s)/s times
+    farther than a step on the slope moves.
 
     Symbols → arguments: s → ``slope``, H → ``wall``, w → ``width``, θ → ``angle`` (radians),
     a → ``valley``.
