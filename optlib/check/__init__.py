@@ -17,7 +17,7 @@ from .ch1_gradient_descent import (
     stable_lr,
     steps_needed,
 )
-from .ch2_empirical_risk import minibatch_variance, same_floor_batch, sgd_epoch
+from .ch2_empirical_risk import minibatch_variance, settling_batch, sgd_epoch
 from .ch3_ill_conditioning import best_step, best_threshold, peak_t, peak_value, unclipped_threshold
 from .ch4_saddle_points import classify, hessian_at, steps_per_factor_100, valley_curvature
 from .ch5_momentum import best_frame, equivalent_lr, momentum_ema, optimal_beta, steps_gd, steps_momentum
@@ -27,7 +27,7 @@ __all__ = [
     "Feedback", "STRICT_ENV", "adam_update", "best_frame", "best_lr", "best_step", "best_threshold",
     "classify", "equivalent_lr", "faster_lr", "fastest_lrs", "fewest_steps", "first_unstable_step",
     "gradient_descent", "hessian_at", "minibatch_variance", "momentum_ema", "optimal_beta", "peak_t",
-    "peak_value", "same_floor_batch", "same_line_lr", "sgd_epoch", "stable_lr", "steps_gd",
+    "peak_value", "same_line_lr", "settling_batch", "sgd_epoch", "stable_lr", "steps_gd",
     "steps_momentum", "steps_needed", "steps_per_factor_100", "unclipped_threshold",
     "uncorrected_factor", "valley_curvature"
 ]

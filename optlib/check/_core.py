@@ -195,7 +195,7 @@ def _number_with_mistakes(name: str, answer, expected: float, rtol: float, mista
     if named:
         hint = named[0]
     elif np.isclose(value, expected, rtol=close, atol=0):
-        digits = round(-np.log10(rtol))
+        digits = round(-np.log10(rtol)) + 1       # 4 digits can be off by 5e-4 relative, not 1e-4
         hint = (f"Close, but outside the tolerance: keep at least {digits} significant digits, or better, "
                 "assign the computed expression instead of a typed decimal.")
     elif callable(hint):

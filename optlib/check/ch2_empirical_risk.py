@@ -12,7 +12,16 @@ import inspect
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number_with_mistakes, _short, _verdict, _whole_number
+from ._core import (
+    WHOLE,
+    Feedback,
+    _not_a_number,
+    _number_with_mistakes,
+    _one_number_problem,
+    _short,
+    _verdict,
+    _whole_number,
+)
 
 # Exercise er-ex-epoch: one epoch of minibatch SGD on the least squares J(w) = (1/2n)‖Xw − y‖² over
 # these six examples, visiting the batches order[0:b], order[b:2b], … Two settings, so that a function
@@ -34,6 +43,14 @@ _EPOCH_CASES = (
          one_step=[-0.5625, 1.0833333333333333],
          index_order=[-0.19010416666666674, 1.1410590277777777],
          uphill=[-1.9188368055555554, 0.8450520833333335]),
+    # six examples in batches of 4: one step, and the incomplete last batch of two is left out
+    dict(w=[0.25, 0.75], order=[5, 2, 0, 3, 1, 4], lr=0.2, batch_size=4,
+         end=[0.31875, 0.759375],
+         full_gradient=[0.2729166666666667, 0.76875],
+         one_step=[0.2729166666666667, 0.76875],
+         index_order=[0.315625, 0.84375],
+         uphill=[0.18125, 0.740625],
+         with_last_batch=[0.24874999999999997, 0.795625]),
 )
 _W_RTOL = 1e-9
 
@@ -47,8 +64,10 @@ _VAR_NO_N = 2 * 40 / 49               # the factor 1/n left out
 _VAR_UNBIASED = 2 / 10 * 50 / 49      # v N/(N − 1) / n: the sample-variance correction instead
 _RTOL = 1e-4
 
-# Exercise er-ex-explore: the batch size at η = 0.08 whose floor matches η = 0.02, b = 1 (η/b fixed).
-_SAME_FLOOR_BATCH = 4
+# Exercise er-ex-explore: the smallest frame batch size whose learning-rate ceiling exceeds η = 0.64
+# (ceilings 0.259, 0.472, 0.799, 1.21, … at b = 1, 2, 4, 8, …: tests/test_check_ch2.py recomputes them).
+_SETTLING_LR = 0.64
+_SETTLING_BATCH = 4
 _FRAMES_B = (1, 2, 4, 8, 16, 64)
 
 
@@ -64,9 +83,9 @@ def sgd_epoch(func) -> Feedback:
         problem = problem or _epoch_case(func, case)
     if problem:
         return _verdict(False, f"{name}: {problem}")
-    return _verdict(True, f"{name}: correct on least squares over six examples in two settings of order, lr "
-                          f"and batch_size (compared to a relative tolerance of {_W_RTOL:g}), and w is left "
-                          "unchanged.")
+    return _verdict(True, f"{name}: correct on least squares over six examples in three settings of order, "
+                          f"lr and batch_size, one with an incomplete last batch (compared to a relative "
+                          f"tolerance of {_W_RTOL:g}), and w is left unchanged.")
 
 
 def _signature_problem(func) -> str | None:
@@ -126,6 +145,13 @@ def _epoch_case(func, case) -> str | None:
 
     if close("end"):
         return None
+    if np.allclose(out, case["end"], rtol=1e-5, atol=1e-7):
+        return (f"your weights agree with the expected ones only to about 7 significant digits {setting}, "
+                f"not to the relative tolerance of {_W_RTOL:g}: single-precision arithmetic? Compute in "
+                "float64, w = np.array(w, dtype=float).")
+    if "with_last_batch" in case and close("with_last_batch"):
+        return (f"your function also stepped on the incomplete last batch {setting}: the exercise drops "
+                "it, so an epoch has n // b steps.")
     if close("full_gradient"):
         return (f"these are the weights of full-gradient steps {setting}: each step must use the gradient of "
                 "its own minibatch, minibatch_grad(w, batch).")
@@ -158,29 +184,24 @@ def minibatch_variance(answer) -> Feedback:
         "two distinct draws without replacement.")
 
 
-def same_floor_batch(answer) -> Feedback:
-    """The frame batch size at η = 0.08 whose noise floor matches η = 0.02, b = 1."""
-    name = "same_floor_batch"
+def settling_batch(answer) -> Feedback:
+    """The smallest frame batch size at which SGD with η = 0.64 settles to a finite floor."""
+    name = "settling_batch"
     mistakes = {
-        2: "Doubling b for four times the learning rate is a square-root rule, η ∝ √b; it would hold if the "
-           "floor followed the standard error of the gradient, σ/√b. Which power of b does the floor follow?",
-        16: "Sixteen times the batch for four times the learning rate would hold if the floor grew like "
-            "η²/b. Compare the explorer's floors, or the formula, again.",
-        1: "At the same batch size four times the learning rate gives about four times the floor.",
+        2: "At b = 2 the explorer's status line says there is no finite floor: η = 0.64 is still above "
+           "the ceiling there. Go one frame further.",
+        1: "At b = 1 the runs blow up: the status line says there is no finite floor.",
+        **{b: f"SGD settles at b = {b}, but it already settles at a smaller batch size of the explorer: "
+              "the first one is asked." for b in _FRAMES_B if b > _SETTLING_BATCH},
     }
-    if isinstance(answer, (list, tuple)):
-        return _verdict(False, f"{name}: expected one batch size, got a {type(answer).__name__}: write the "
-                               "number itself, without brackets.")
-    if _not_a_number(answer) is None:
+    if _not_a_number(answer) is None and not isinstance(answer, (list, tuple)):
         value = float(np.asarray(answer, dtype=float).item())
         if value < 1:
             return _verdict(False, f"{name}: {value:g} is not a batch size: a batch holds at least one "
                                    "example.")
-        if value != round(value):
-            return _verdict(False, f"{name}: {value:g} is not a whole number: a batch size counts examples.")
-        if round(value) not in _FRAMES_B:
+        if abs(value - round(value)) <= WHOLE and round(value) not in _FRAMES_B:
             return _verdict(False, f"{name}: {round(value)} is not one of the explorer's batch sizes "
                                    f"{', '.join(map(str, _FRAMES_B))}.")
-    return _whole_number(name, answer, _SAME_FLOOR_BATCH, "a batch size of the explorer", mistakes,
-                         "Read the floors at η = 0.08 for each batch size and compare them with the floor at "
-                         "η = 0.02, b = 1.", lowest=1)
+    return _whole_number(name, answer, _SETTLING_BATCH, "a batch size of the explorer", mistakes,
+                         "Set η = 0.64 and step the batch size up from 1, reading the status line (and the "
+                         "exact floor) at each frame.", lowest=1, why_not=_one_number_problem)
