@@ -34,7 +34,7 @@ from . import (
     widgets,
 )
 from .loops import StopRun, TrainLog, Trajectory, minibatches, run, steps_to_tolerance, train
-from .objectives import Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
+from .objectives import Cliff, Objective, OneNeuron, Quadratic, Rosenbrock, random_rotation
 from .optimizers import (
     SGD,
     AdaDelta,
@@ -82,6 +82,7 @@ __all__ = [
     "RMSPropNesterov",
     "RAdam",
     "Rosenbrock",
+    "Cliff",
     "clipping",
     "curvature",
     "datasets",

@@ -1,5 +1,5 @@
-"""Curvature from gradients alone: Hessian-vector products, the top Hessian eigenvalue, and
-matrices with a prescribed spectral radius (for the long products W^t of chapter 3).
+"""Curvature from gradients alone: Hessian-vector products, the top Hessian eigenvalue; and, for the
+long products W^t of chapter 3, spectral radii, matrices with a prescribed one, and ‖Wᵗx‖ over t.
 
     Hv ≈ (∇f(x + h v̂) − ∇f(x − h v̂)) / 2h · ‖v‖,      v̂ = v / ‖v‖
 
@@ -80,6 +80,36 @@ def top_eigenvalue(grad, x, iters: int = 20, v0=None, rng=None, h: float | None 
     return lam, v
 
 
+@single_threaded
+def spectral_radius(W) -> float:
+    """ρ(W) = max |λᵢ(W)|, the largest modulus of the eigenvalues of a square matrix."""
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"spectral_radius: W must be a square matrix, got shape {W.shape}")
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+@single_threaded
+def power_norms(W, x, steps: int) -> np.ndarray:
+    """‖Wᵗx‖ for t = 0, 1, …, steps, by repeated multiplication (never forming Wᵗ).
+
+    The size of a signal, or of a gradient travelling back, after t applications of the same matrix.
+    """
+    check_count("power_norms", "steps", steps)
+    W, x = np.asarray(W, dtype=float), np.asarray(x, dtype=float)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or x.shape != (W.shape[1],):
+        raise ValueError(f"power_norms: W must be a square n × n matrix and x a vector of length n, got W "
+                         f"{W.shape} and x {x.shape}")
+    norms = np.empty(steps + 1)
+    norms[0] = np.linalg.norm(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            x = W @ x
+            norms[t] = np.linalg.norm(x)
+    return norms
+
+
+@single_threaded
 def with_spectral_radius(rho: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """W = ρ · G / ρ(G) for a Gaussian n × n matrix G: spectral radius exactly ρ (up to rounding).
 
@@ -89,4 +119,4 @@ def with_spectral_radius(rho: float, n: int, rng: np.random.Generator) -> np.nda
     check_range("with_spectral_radius", "rho", rho, low=0.0, low_open=True)
     check_count("with_spectral_radius", "n", n, low=1)
     G = rng.standard_normal((n, n))
-    return rho * G / np.max(np.abs(np.linalg.eigvals(G)))
+    return rho * G / spectral_radius(G)

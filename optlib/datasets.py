@@ -86,6 +86,26 @@ def two_moons(m: int, rng: np.random.Generator, *, noise: float = 0.1, flip: flo
     return X, np.where(flipped, 1 - y, y).astype(float)
 
 
+def spirals(m: int, rng: np.random.Generator, *, noise: float = 0.05, turns: float = 1.5,
+            radius: float = 2.0):
+    """Two interleaved spiral arms in the plane, one per class.
+
+    Law: y ~ Bernoulli(½), u ~ U[0, 1], t = 2π·turns·√u (uniform density along the arm), distance from
+    the origin r = radius·t/(2π·turns), angle t + π·y; plus N(0, noise² I). Returns (X of shape (m, 2),
+    y in {0, 1}). The defaults are chapter 3's set-up: t up to 3π, r = 2t/(3π) up to 2.
+    """
+    check_count("spirals", "m", m, low=1)
+    check_range("spirals", "noise", noise, low=0)
+    check_range("spirals", "turns", turns, low=0, low_open=True)
+    check_range("spirals", "radius", radius, low=0, low_open=True)
+    y = rng.integers(0, 2, size=m)
+    t = 2 * np.pi * turns * np.sqrt(rng.uniform(0, 1, size=m))
+    r = radius * t / (2 * np.pi * turns)
+    angle = t + np.pi * y
+    X = np.c_[r * np.cos(angle), r * np.sin(angle)] + noise * rng.standard_normal((m, 2))
+    return X, y.astype(float)
+
+
 def teacher_classes(m: int, dim: int, classes: int, rng: np.random.Generator, *, flip: float = 0.0,
                     teacher=None, hidden: int = 32):
     """Classes assigned by a random tanh network, for classifiers trained with cross-entropy.

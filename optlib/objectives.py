@@ -275,3 +275,74 @@ class NoisyGradient:
 
     def hess(self, x):
         return self.objective.hess(x)
+
+
+class Cliff:
+    """A gentle slope that ends in a steep wall (DLB fig. 8.3, Pascanu et al. 2013), in the plane.
+
+    With n = (cos θ, sin θ) the wall's normal, t = (−sin θ, cos θ) along the wall, u = nᵀx and
+    v = tᵀx, the slope s descends towards the wall, which rises with slope H beyond u = 0 over a
+    width w (a softplus), and a gentle valley of curvature a keeps v near 0:
+
+        f(x) = −s·u + H·w·log(1 + e^{u/w}) + ½·a·v²
+        ∇f(x) = (−s + H·σ(u/w))·n + a·v·t,           σ(z) = 1/(1 + e^{−z})
+        ∇²f(x) = (H/w)·σ(u/w)(1 − σ(u/w))·n nᵀ + a·t tᵀ
+
+    The minimum sits at the foot of the wall, u* = w·ln(s/(H − s)), v* = 0, where the curvature
+    across the wall is (s/w)(1 − s/H). Far from the wall the gradient is s along −n; on the wall it
+    is nearly H − s along n, so a step that lands high on the wall is thrown back (H − s)/s times
+    farther than a step on the slope moves.
+
+    Symbols → arguments: s → ``slope``, H → ``wall``, w → ``width``, θ → ``angle`` (radians),
+    a → ``valley``.
+    """
+
+    dim = 2
+
+    def __init__(self, slope: float = 1.0, wall: float = 100.0, width: float = 0.005,
+                 angle: float = np.pi / 12, valley: float = 1.0, label: str | None = None):
+        check_range("Cliff", "slope", slope, low=0.0, low_open=True)
+        check_range("Cliff", "wall", wall, low=float(slope), low_open=True)
+        check_range("Cliff", "width", width, low=0.0, low_open=True)
+        check_range("Cliff", "angle", angle)
+        check_range("Cliff", "valley", valley, low=0.0, low_open=True)
+        self.slope, self.wall, self.width = float(slope), float(wall), float(width)
+        self.angle, self.valley = float(angle), float(valley)
+        self.normal = np.array([np.cos(self.angle), np.sin(self.angle)])
+        self.tangent = np.array([-np.sin(self.angle), np.cos(self.angle)])
+        self.label = label or f"a cliff (slope {slope:g}, wall {wall:g}, width {width:g})"
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        """The foot of the wall: u* = w·ln(s/(H − s)) across it, v* = 0 along it."""
+        return self.width * np.log(self.slope / (self.wall - self.slope)) * self.normal
+
+    def _uv(self, x):
+        x = np.asarray(x, dtype=float)
+        return x @ self.normal, x @ self.tangent
+
+    def value(self, x):
+        u, v = self._uv(x)
+        return (-self.slope * u + self.wall * self.width * np.logaddexp(0.0, u / self.width)
+                + 0.5 * self.valley * v**2)
+
+    def grad(self, x):
+        u, v = self._uv(x)
+        across = -self.slope + self.wall * _sigmoid(u / self.width)
+        return across[..., None] * self.normal + (self.valley * v)[..., None] * self.tangent
+
+    def hess(self, x):
+        u, _ = self._uv(x)
+        z = np.tanh(0.5 * float(u) / self.width)
+        curvature = self.wall / self.width * 0.25 * (1.0 - z * z)      # (H/w)·σ(1 − σ)
+        return curvature * np.outer(self.normal, self.normal) + self.valley * np.outer(self.tangent,
+                                                                                       self.tangent)
+
+    def __repr__(self):
+        return (f"Cliff(slope={self.slope:g}, wall={self.wall:g}, width={self.width:g}, "
+                f"angle={self.angle:g}, valley={self.valley:g})")
+
+
+def _sigmoid(z):
+    """σ(z) = 1/(1 + e^{−z}) without overflow, written with tanh."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))

@@ -73,3 +73,35 @@ def test_with_spectral_radius():
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_spectral_radius_and_power_norms_by_hand():
+    W = np.array([[0.5, 2.0], [0.0, -0.8]])                       # eigenvalues 0.5 and −0.8
+    assert curvature.spectral_radius(W) == pytest.approx(0.8)
+    x = np.array([1.0, 1.0])
+    norms = curvature.power_norms(W, x, 3)
+    expected = [np.linalg.norm(np.linalg.matrix_power(W, t) @ x) for t in range(4)]
+    assert norms == pytest.approx(expected, rel=1e-14)
+    assert norms[1] == pytest.approx(np.hypot(2.5, -0.8))         # W x = (0.5 + 2, −0.8)
+    rotation = np.array([[0.0, -1.1], [1.1, 0.0]])                 # complex pair ±1.1i
+    assert curvature.spectral_radius(rotation) == pytest.approx(1.1)
+    assert curvature.power_norms(rotation, x, 10) == pytest.approx(np.sqrt(2) * 1.1 ** np.arange(11))
+
+
+def test_power_norms_of_a_fixed_radius_grow_at_that_rate():
+    for rho in (0.9, 1.1):
+        W = curvature.with_spectral_radius(rho, 100, np.random.default_rng(3))
+        norms = curvature.power_norms(W, np.random.default_rng(4).standard_normal(100), 200)
+        assert (norms[200] / norms[100]) ** (1 / 100) == pytest.approx(rho, rel=0.02)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: curvature.spectral_radius(np.ones((2, 3))),
+     r"spectral_radius: W must be a square matrix, got shape \(2, 3\)"),
+    (lambda: curvature.power_norms(np.eye(2), np.ones(3), 4),
+     r"power_norms: W must be a square n × n matrix"),
+    (lambda: curvature.power_norms(np.eye(2), np.ones(2), -1), r"power_norms: steps must be an integer >= 0"),
+])
+def test_bad_powers_are_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -15,6 +15,7 @@ MAKERS = {
     "two_gaussians": lambda rng: datasets.two_gaussians(50, rng),
     "separable": lambda rng: datasets.separable(50, rng, dim=3),
     "two_moons": lambda rng: datasets.two_moons(50, rng, flip=0.2, extra_dims=2),
+    "spirals": lambda rng: datasets.spirals(50, rng),
     "teacher_classes": lambda rng: datasets.teacher_classes(50, 4, 3, rng, flip=0.1)[:2],
 }
 
@@ -26,7 +27,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(name):
     assert not np.array_equal(first[0], other[0])
 
 
-@pytest.mark.parametrize("name", ["two_gaussians", "separable", "two_moons"])
+@pytest.mark.parametrize("name", ["two_gaussians", "separable", "two_moons", "spirals"])
 def test_two_class_data_has_one_row_per_label_and_labels_in_0_1(name):
     X, y = MAKERS[name](_rng())[:2]
     assert X.shape[0] == y.shape[0] == 50
@@ -85,3 +86,25 @@ def test_teacher_classes_follow_the_teacher_and_flip_the_requested_fraction():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_spiral_arms_follow_their_law_without_noise():
+    X, y = datasets.spirals(2000, _rng(7), noise=0.0, turns=1.5, radius=2.0)
+    r = np.linalg.norm(X, axis=1)
+    assert r.max() <= 2.0 + 1e-12 and np.mean(r > 1.9) > 0.02          # radii fill [0, 2]
+    t = 3 * np.pi * r / 2.0                                             # r = 2t/(3π)
+    angle = t + np.pi * y
+    assert np.allclose(X, np.c_[r * np.cos(angle), r * np.sin(angle)], atol=1e-12)
+    assert 0.45 < y.mean() < 0.55
+    assert np.mean(r < 1.0) == pytest.approx(0.25, abs=0.03)           # r ∝ √u: P(r < 1) = P(u < ¼)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(m=0), r"spirals: m must be an integer >= 1, got m=0"),
+    (dict(m=10, noise=-0.1), r"spirals: noise must satisfy noise >= 0, got noise=-0.1"),
+    (dict(m=10, turns=0), r"spirals: turns must satisfy turns > 0, got turns=0"),
+    (dict(m=10, radius=-1.0), r"spirals: radius must satisfy radius > 0, got radius=-1.0"),
+])
+def test_bad_spirals_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.spirals(rng=_rng(), **kwargs)
