@@ -111,6 +111,8 @@ class BatchNorm:
 
     Symbols → arguments: d features, ε = eps (added to the variance), p = p (the running averages'
     decay; PyTorch's ``momentum`` is 1 − p); γ, β are passed to ``forward``, not kept by the layer.
+    State: ``running_mean``, ``running_var``, and ``batch_mean``, ``batch_var`` (μ_B and σ²_B of the last
+    training-mode batch, None before one).
     """
 
     def __init__(self, d, eps=1e-5, p=0.9):
@@ -126,6 +128,7 @@ class BatchNorm:
     def reset(self):
         """Running statistics back to μ̄ = 0, σ̄² = 1; forget the last forward pass."""
         self.running_mean, self.running_var = np.zeros(self.d), np.ones(self.d)
+        self.batch_mean = self.batch_var = None   # μ_B and the biased σ²_B of the last training batch
         self._cache = None
 
     def forward(self, z, gamma, beta, train=True, update=True):
@@ -136,6 +139,7 @@ class BatchNorm:
             mean, var = z.mean(axis=0), z.var(axis=0)
             inv_std = 1.0 / np.sqrt(var + self.eps)
             z_hat = (z - mean) * inv_std
+            self.batch_mean, self.batch_var = mean, var
             if update:  # new arrays, so that a caller's copy of the old statistics stays as it was
                 self.running_mean = self.p * self.running_mean + (1 - self.p) * mean
                 self.running_var = self.p * self.running_var + (1 - self.p) * var * m / (m - 1)

@@ -100,8 +100,10 @@ def test_running_averages_after_three_batches_by_hand():
     assert bn.running_mean.tolist() == [0.0] and bn.running_var.tolist() == [1.0]
     one, zero = np.ones(1), np.zeros(1)
     # batch 1: μ_B = 2, σ²_B = 1, unbiased 2·1/(2 − 1) = 2 → μ̄ = 0.1·2 = 0.2, σ̄² = 0.9 + 0.1·2 = 1.1
+    assert bn.batch_mean is None
     bn.forward(np.array([[1.0], [3.0]]), one, zero)
     assert bn.running_mean == pytest.approx([0.2]) and bn.running_var == pytest.approx([1.1])
+    assert bn.batch_mean == pytest.approx([2.0]) and bn.batch_var == pytest.approx([1.0])
     # batch 2: μ_B = 4, σ²_B = 32/3, unbiased 16 → μ̄ = 0.18 + 0.4 = 0.58, σ̄² = 0.99 + 1.6 = 2.59
     bn.forward(np.array([[0.0], [4.0], [8.0]]), one, zero)
     assert bn.running_mean == pytest.approx([0.58]) and bn.running_var == pytest.approx([2.59])
