@@ -136,9 +136,11 @@ class BatchNorm:
         z, gamma, beta = self._checked(z, gamma, beta, train)
         if train:
             m = len(z)
-            mean, var = z.mean(axis=0), z.var(axis=0)
+            mean = z.mean(axis=0)
+            centered = z - mean
+            var = np.mean(centered * centered, axis=0)
             inv_std = 1.0 / np.sqrt(var + self.eps)
-            z_hat = (z - mean) * inv_std
+            z_hat = centered * inv_std
             self.batch_mean, self.batch_var = mean, var
             if update:  # new arrays, so that a caller's copy of the old statistics stays as it was
                 self.running_mean = self.p * self.running_mean + (1 - self.p) * mean
@@ -262,7 +264,7 @@ class MLP:
         for i in range(1, self.depth + 1):
             hidden = i < self.depth
             if self.batch_norm and hidden:
-                z = Linear.forward(h, params[f"layer{i}.W"], 0.0)
+                z = h @ params[f"layer{i}.W"]                      # no bias: β takes its place
                 y = self.bn_layers[i - 1].forward(z, params[f"bn{i}.gamma"], params[f"bn{i}.beta"],
                                                   train=train, update=update_stats)
                 normed.append(y)
