@@ -2,6 +2,8 @@
 
     net = nn.MLP([2, 64, 64, 1], activation="tanh", loss="mse", init="glorot", rng=rng)
     loss, grads = net.loss_and_grad(net.params, X, y)     # grads has the keys and shapes of params
+    bn_net = nn.MLP([2, 64, 64, 1], batch_norm=True, rng=rng)   # [linear → BN → ReLU] per hidden layer
+    bn_net.loss(bn_net.params, X, y, train=False)               # evaluation: BN's running statistics
 
 Each layer is a pair of functions, forward and backward, side by side. A backward function takes
 ∂L/∂(its output) and returns ∂L/∂(its input) and, for a layer with parameters, their gradients.
@@ -18,7 +20,7 @@ import numpy as np
 
 from . import initializers
 from ._threads import single_threaded
-from ._validate import check_count
+from ._validate import check_count, check_range
 
 
 class Linear:
@@ -90,16 +92,109 @@ class CrossEntropy:
         return p / len(z)
 
 
+class BatchNorm:
+    """Batch normalization of d features (Ioffe & Szegedy 2015, Algorithm 1 and 2).
+
+    Training mode, over the m rows of a batch z (m ≥ 2), for each feature:
+        μ_B = (1/m) Σᵢ zᵢ,   σ²_B = (1/m) Σᵢ (zᵢ − μ_B)²   (the biased variance),
+        ẑᵢ = (zᵢ − μ_B)/√(σ²_B + ε),   yᵢ = γ ẑᵢ + β,
+    and the running statistics follow the batches (they start at μ̄ = 0, σ̄² = 1):
+        μ̄ ← p μ̄ + (1 − p) μ_B,   σ̄² ← p σ̄² + (1 − p) · m/(m − 1) · σ²_B   (the unbiased estimate).
+    Evaluation mode (``train=False``) uses them instead: y = γ (z − μ̄)/√(σ̄² + ε) + β, the same affine
+    map for every row, so an example's output no longer depends on the rest of its batch.
+
+    Backward, with g = ∂L/∂y, ĝ = γ ⊙ g and means over the rows of the batch:
+        ∂L/∂γ = Σᵢ gᵢ ⊙ ẑᵢ,   ∂L/∂β = Σᵢ gᵢ,
+        ∂L/∂zᵢ = (ĝᵢ − mean(ĝ) − ẑᵢ ⊙ mean(ĝ ⊙ ẑ)) / √(σ²_B + ε).
+    The two subtracted terms are what μ_B and σ²_B contribute: both depend on every row. After an
+    evaluation-mode forward the map is affine and ∂L/∂zᵢ = ĝᵢ/√(σ̄² + ε).
+
+    Symbols → arguments: d features, ε = eps (added to the variance), p = p (the running averages'
+    decay; PyTorch's ``momentum`` is 1 − p); γ, β are passed to ``forward``, not kept by the layer.
+    State: ``running_mean``, ``running_var``, and ``batch_mean``, ``batch_var`` (μ_B and σ²_B of the last
+    training-mode batch, None before one).
+    """
+
+    def __init__(self, d, eps=1e-5, p=0.9):
+        check_count("BatchNorm", "d", d, low=1)
+        check_range("BatchNorm", "eps", eps, low=0.0, low_open=True)
+        check_range("BatchNorm", "p", p, low=0.0, high=1.0, high_open=True)
+        self.d, self.eps, self.p = int(d), float(eps), float(p)
+        self.reset()
+
+    def __repr__(self):
+        return f"BatchNorm({self.d}, eps={self.eps:g}, p={self.p:g})"
+
+    def reset(self):
+        """Running statistics back to μ̄ = 0, σ̄² = 1; forget the last forward pass."""
+        self.running_mean, self.running_var = np.zeros(self.d), np.ones(self.d)
+        self.batch_mean = self.batch_var = None   # μ_B and the biased σ²_B of the last training batch
+        self._cache = None
+
+    def forward(self, z, gamma, beta, train=True, update=True):
+        """y = γ ẑ + β for the rows of z (shape (m, d)); ``update=False`` leaves the running statistics."""
+        z, gamma, beta = self._checked(z, gamma, beta, train)
+        if train:
+            m = len(z)
+            mean = z.mean(axis=0)
+            centered = z - mean
+            var = np.mean(centered * centered, axis=0)
+            inv_std = 1.0 / np.sqrt(var + self.eps)
+            z_hat = centered * inv_std
+            self.batch_mean, self.batch_var = mean, var
+            if update:  # new arrays, so that a caller's copy of the old statistics stays as it was
+                self.running_mean = self.p * self.running_mean + (1 - self.p) * mean
+                self.running_var = self.p * self.running_var + (1 - self.p) * var * m / (m - 1)
+        else:
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            z_hat = (z - self.running_mean) * inv_std
+        self._cache = (z_hat, inv_std, gamma, train)
+        return gamma * z_hat + beta
+
+    def backward(self, dy):
+        """(∂L/∂z, ∂L/∂γ, ∂L/∂β) from ∂L/∂y, for the batch of the last forward pass."""
+        if self._cache is None:
+            raise ValueError("BatchNorm.backward: call forward first (backward uses that batch)")
+        z_hat, inv_std, gamma, train = self._cache
+        dy = np.asarray(dy, dtype=float)
+        if dy.shape != z_hat.shape:
+            raise ValueError(f"BatchNorm.backward: dy must have the shape {z_hat.shape} of the last forward "
+                             f"pass, got shape {dy.shape}")
+        dgamma, dbeta = np.sum(dy * z_hat, axis=0), dy.sum(axis=0)
+        g = dy * gamma
+        if train:
+            dz = inv_std * (g - g.mean(axis=0) - z_hat * np.mean(g * z_hat, axis=0))
+        else:
+            dz = inv_std * g
+        return dz, dgamma, dbeta
+
+    def _checked(self, z, gamma, beta, train):
+        z = np.asarray(z, dtype=float)
+        if z.ndim != 2 or z.shape[1] != self.d:
+            raise ValueError(f"BatchNorm: z must have shape (m, {self.d}) (one row per example, {self.d} "
+                             f"features), got shape {z.shape}")
+        if train and len(z) < 2:
+            raise ValueError(f"BatchNorm: a training-mode batch needs m >= 2 rows (one row has variance 0 "
+                             f"and ẑ = 0), got m={len(z)}; use train=False to evaluate single examples")
+        gamma, beta = np.asarray(gamma, dtype=float), np.asarray(beta, dtype=float)
+        for name, value in (("gamma", gamma), ("beta", beta)):
+            if value.shape != (self.d,):
+                raise ValueError(f"BatchNorm: {name} must have shape ({self.d},), got shape {value.shape}")
+        return z, gamma, beta
+
+
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh}
 LOSSES = {"mse": MSE, "cross_entropy": CrossEntropy}
 
 
 class Forward(NamedTuple):
-    """A forward pass: the output, each layer's pre-activation z (the last is the output) and each hidden
-    layer's activation h = act(z), for statistics (``post[l - 1]`` is hidden layer l)."""
+    """A forward pass: the output, each linear layer's output z (the last is the output) and each hidden
+    layer's activation h, for statistics (``post[l - 1]`` is hidden layer l). Without batch norm
+    h = act(z); with it h = act(y), y = BN(z) listed in ``normed`` (empty without batch norm)."""
     output: np.ndarray
     pre: list
     post: list
+    normed: list | tuple = ()
 
 
 class MLP:
@@ -113,21 +208,35 @@ class MLP:
                output layer; "glorot": glorot_uniform for every layer; or a function (fan_in, fan_out,
                rng) -> array, used for every layer. Biases start at 0.
     rng        numpy Generator that draws the initial weights into ``net.params``.
+    batch_norm False, or True for [linear → BN → activation] in each hidden layer: the hidden linear
+               layers lose their bias (β takes its place), params gain "bn1.gamma" (1 at the start) and
+               "bn1.beta" (0), and ``net.bn_layers[l - 1]``, a :class:`BatchNorm` with ``eps`` and ``p``,
+               keeps hidden layer l's running statistics. The same rng draws the same weights as without.
+
+    ``forward``, ``loss`` and ``loss_and_grad`` take ``train=True`` (batch statistics, and each call
+    updates the running statistics unless ``update_stats=False``) or ``train=False`` (evaluation with the
+    running statistics). Without batch norm both modes are the same network.
     """
 
-    def __init__(self, sizes, activation="relu", loss="mse", init="he", rng=None):
+    def __init__(self, sizes, activation="relu", loss="mse", init="he", rng=None, batch_norm=False,
+                 eps=1e-5, p=0.9):
         self.sizes = [int(n) for n in _checked_sizes(sizes)]
         self.activation = _choice("activation", activation, ACTIVATIONS)
         self.loss_fn = _choice("loss", loss, LOSSES)
         self.depth = len(self.sizes) - 1
+        if batch_norm not in (True, False):
+            raise ValueError(f"MLP: batch_norm must be True or False, got batch_norm={batch_norm!r}")
+        self.batch_norm = bool(batch_norm)
+        self.bn_layers = [BatchNorm(n, eps=eps, p=p) for n in self.sizes[1:-1]] if batch_norm else []
         self.params = self.init_params(init, rng)
 
     def __repr__(self):
+        bn = ", batch_norm=True" if self.batch_norm else ""
         return (f"MLP({self.sizes}, activation={self.activation.__name__.lower()!r}, "
-                f"loss={self.loss_fn.__name__!r})")
+                f"loss={self.loss_fn.__name__!r}{bn})")
 
     def init_params(self, init="he", rng=None) -> dict:
-        """Fresh parameters: weights from ``init`` (see the class docstring), zero biases."""
+        """Fresh parameters: weights from ``init`` (see the class docstring), zero biases, γ = 1, β = 0."""
         draw = _initializer(init)
         params = {}
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
@@ -136,39 +245,59 @@ class MLP:
                 params[f"layer{i}.W"] = initializers.he_normal(fan_in, fan_out, rng, gain=1.0)
             else:
                 params[f"layer{i}.W"] = draw(fan_in, fan_out, rng)
-            params[f"layer{i}.b"] = np.zeros(fan_out)
+            if self.batch_norm and not output_layer:
+                params[f"bn{i}.gamma"], params[f"bn{i}.beta"] = np.ones(fan_out), np.zeros(fan_out)
+            else:
+                params[f"layer{i}.b"] = np.zeros(fan_out)
         return params
 
+    def reset_statistics(self):
+        """Every batch-norm layer's running statistics back to μ̄ = 0, σ̄² = 1."""
+        for bn in self.bn_layers:
+            bn.reset()
+
     @single_threaded
-    def forward(self, params: dict, X) -> Forward:
+    def forward(self, params: dict, X, *, train=True, update_stats=True) -> Forward:
         """The network's output on the rows of X, with every pre-activation and hidden activation."""
         X = self._checked_input(params, X)
-        h, pre, post = X, [], []
+        h, pre, post, normed = X, [], [], []
         for i in range(1, self.depth + 1):
-            z = Linear.forward(h, params[f"layer{i}.W"], params[f"layer{i}.b"])
+            hidden = i < self.depth
+            if self.batch_norm and hidden:
+                z = h @ params[f"layer{i}.W"]                      # no bias: β takes its place
+                y = self.bn_layers[i - 1].forward(z, params[f"bn{i}.gamma"], params[f"bn{i}.beta"],
+                                                  train=train, update=update_stats)
+                normed.append(y)
+            else:
+                z = y = Linear.forward(h, params[f"layer{i}.W"], params[f"layer{i}.b"])
             pre.append(z)
-            if i < self.depth:
-                h = self.activation.forward(z)
+            if hidden:
+                h = self.activation.forward(y)
                 post.append(h)
-        return Forward(pre[-1], pre, post)
+        return Forward(pre[-1], pre, post, normed)
 
-    def loss(self, params: dict, X, y) -> float:
+    def loss(self, params: dict, X, y, *, train=True, update_stats=True) -> float:
         """The mean loss over the rows of X."""
-        out = self.forward(params, X).output
+        out = self.forward(params, X, train=train, update_stats=update_stats).output
         return self.loss_fn.forward(out, self._checked_targets(y, len(out)))
 
     @single_threaded
-    def loss_and_grad(self, params: dict, X, y):
+    def loss_and_grad(self, params: dict, X, y, *, train=True, update_stats=True):
         """The mean loss over the rows of X and its gradient, a dict with the keys and shapes of params."""
-        fwd = self.forward(params, X)
+        fwd = self.forward(params, X, train=train, update_stats=update_stats)
         y = self._checked_targets(y, len(fwd.output))
         inputs = [np.asarray(X, dtype=float), *fwd.post]      # the input of each linear layer
+        act_inputs = fwd.normed if self.batch_norm else fwd.pre  # the input of each activation
         delta, grads = self.loss_fn.backward(fwd.output, y), {}
         for i in range(self.depth, 0, -1):
-            grads[f"layer{i}.W"], grads[f"layer{i}.b"], dx = Linear.backward(
-                delta, inputs[i - 1], params[f"layer{i}.W"])
+            grads[f"layer{i}.W"], db, dx = Linear.backward(delta, inputs[i - 1], params[f"layer{i}.W"])
+            if f"layer{i}.b" in params:
+                grads[f"layer{i}.b"] = db
             if i > 1:
-                delta = self.activation.backward(dx, fwd.pre[i - 2], fwd.post[i - 2])
+                delta = self.activation.backward(dx, act_inputs[i - 2], fwd.post[i - 2])
+                if self.batch_norm:  # through BN of hidden layer i − 1, whose cache holds this batch
+                    delta, grads[f"bn{i - 1}.gamma"], grads[f"bn{i - 1}.beta"] = \
+                        self.bn_layers[i - 2].backward(delta)
         return self.loss_fn.forward(fwd.output, y), {name: grads[name] for name in params}
 
     def dead_fraction(self, params: dict, X, layer: int) -> float:
@@ -188,11 +317,18 @@ class MLP:
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(f"MLP: X must have shape (N, {self.sizes[0]}) (one row per example), "
                              f"got shape {X.shape}")
-        missing = [f"layer{i}.{p}" for i in range(1, self.depth + 1) for p in "Wb"
-                   if f"layer{i}.{p}" not in params]
+        missing = [name for name in self._param_names() if name not in params]
         if missing:
             raise ValueError(f"MLP: params has no {', '.join(missing)}; it has keys {sorted(params)}")
         return X
+
+    def _param_names(self):
+        for i in range(1, self.depth + 1):
+            yield f"layer{i}.W"
+            if self.batch_norm and i < self.depth:
+                yield from (f"bn{i}.gamma", f"bn{i}.beta")
+            else:
+                yield f"layer{i}.b"
 
     def _checked_targets(self, y, n):
         y = np.asarray(y)
