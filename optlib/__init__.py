@@ -8,7 +8,8 @@
 Modules, in the order the course introduces them: objectives, datasets (seeded synthetic data),
 models (least squares and logistic regression on data), optimizers, loops, line_search (exact steps
 on quadratic models), rates (convergence of momentum methods on quadratics), curvature
-(Hessian-vector products), initializers and nn (a small network library, layer by layer), schedules,
+(Hessian-vector products), initializers and nn (a small network library, layer by layer),
+jacobian (a network's input–output Jacobian), schedules,
 clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
 (finite differences).
 """
@@ -20,6 +21,7 @@ from . import (
     datasets,
     explorer,
     initializers,
+    jacobian,
     line_search,
     models,
     nn,
@@ -62,6 +64,7 @@ __all__ = [
     "datasets",
     "explorer",
     "initializers",
+    "jacobian",
     "line_search",
     "models",
     "nn",

@@ -9,6 +9,8 @@ or a function of your own with that signature, can be passed to ``nn.MLP(init=..
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._validate import check_count, check_range
@@ -66,9 +68,62 @@ def constant(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
     return np.full((fan_in, fan_out), float(value))
 
 
+def _output_variance(net, params, X, layer) -> float:
+    v = float(np.var(net.forward(params, X).pre[layer - 1]))
+    if not np.isfinite(v) or v == 0.0:
+        raise ValueError(f"lsuv: the output of layer {layer} has variance {v} on X (constant or dead "
+                         "units, or an overflow); LSUV rescales a random pre-initialization, e.g. "
+                         "orthogonal weights")
+    return v
+
+
 def _check(owner, fan_in, fan_out, rng, rng_needed=True):
     check_count(owner, "fan_in", fan_in, low=1)
     check_count(owner, "fan_out", fan_out, low=1)
     if rng_needed and not isinstance(rng, np.random.Generator):
         raise ValueError(f"{owner}: rng must be a numpy Generator (np.random.default_rng(seed)), "
                          f"got rng={rng!r}")
+
+
+class LSUVResult(NamedTuple):
+    """What ``lsuv`` returns: the rescaled parameters, and per layer the number of rescalings it
+    made and the variance of the layer's output on X that it ended with."""
+    params: dict
+    iterations: list
+    variances: list
+
+
+def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: int = 10,
+         include_output: bool = True) -> LSUVResult:
+    """Mishkin & Matas' layer-sequential unit-variance initialization (LSUV, ICLR 2016, Alg. 1).
+
+    Start from ``params`` (the paper pre-initializes with ``orthogonal``). For each layer l in turn,
+    forward the batch X and compute v = Var(z_l), the variance of all entries of the layer's output
+    z_l = h_{l−1} W_l + b_l (its pre-activation); then W_l ← W_l · √(target/v), and repeat until
+    |v − target| < tol or after ``max_iter`` rescalings. Earlier layers are fixed when a layer is treated, so
+    every layer sees the rescaled outputs of the ones before it. Only weights are rescaled.
+
+    With zero biases one rescaling per layer is exact, whatever the activation: the layers before
+    are fixed, and z_l is linear in W_l. Non-zero biases add their own spread to Var(z_l) and need a
+    few passes. A layer already within ``tol`` is left as it is (0 rescalings).
+    ``include_output=False`` leaves the output layer as it was (the paper rescales every layer). Returns new arrays; ``params`` is unchanged.
+    """
+    owner = "lsuv"
+    if not (hasattr(net, "forward") and hasattr(net, "depth")):
+        raise ValueError(f"{owner}: net must be an optlib.nn.MLP, got net={net!r}")
+    check_range(owner, "target", target, low=0, low_open=True)
+    check_range(owner, "tol", tol, low=0, low_open=True)
+    check_count(owner, "max_iter", max_iter, low=1)
+    params = {name: np.array(value, dtype=float) for name, value in params.items()}
+    last = net.depth if include_output else net.depth - 1
+    iterations, variances = [], []
+    for layer in range(1, last + 1):
+        key, rescales = f"layer{layer}.W", 0
+        v = _output_variance(net, params, X, layer)
+        while abs(v - target) >= tol and rescales < max_iter:
+            params[key] = params[key] * np.sqrt(target / v)
+            rescales += 1
+            v = _output_variance(net, params, X, layer)
+        iterations.append(rescales)
+        variances.append(v)
+    return LSUVResult(params, iterations, variances)
