@@ -106,7 +106,8 @@ def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: 
     With zero biases one rescaling per layer is exact, whatever the activation: the layers before
     are fixed, and z_l is linear in W_l. Non-zero biases add their own spread to Var(z_l) and need a
     few passes. A layer already within ``tol`` is left as it is (0 rescalings).
-    ``include_output=False`` leaves the output layer as it was (the paper rescales every layer). Returns new arrays; ``params`` is unchanged.
+    ``include_output=False`` leaves the output layer as it was (the paper rescales every layer).
+    Returns new arrays; ``params`` is unchanged.
     """
     owner = "lsuv"
     if not (hasattr(net, "forward") and hasattr(net, "depth")):

@@ -51,7 +51,8 @@ def test_first_layer_by_hand():
 def test_biases_need_several_passes_and_max_iter_and_the_output_choice_are_respected():
     net, params, X = deep("tanh", 0.1)
     rng = np.random.default_rng(5)
-    params = {k: v + (0.3 * rng.standard_normal(v.shape) if k.endswith(".b") else 0) for k, v in params.items()}
+    params = {k: v + (0.3 * rng.standard_normal(v.shape) if k.endswith(".b") else 0)
+              for k, v in params.items()}
     full = initializers.lsuv(net, params, X, tol=1e-3)
     assert max(full.iterations) > 1 and np.allclose(full.variances, 1.0, atol=1e-3)
     capped = initializers.lsuv(net, params, X, tol=1e-12, max_iter=2)
