@@ -149,46 +149,63 @@ _MISTAKE_HINTS = {
 }
 
 
-# Exercise init-ex-he: u ~ N(0, q) with q = 3, h = ReLU(u), z = Σ_{i ≤ m} h_i W_i with W ~ he_uniform
-# (U(−√(6/m), √(6/m)), Var W = 2/m), m = 128, independent of h.
-_Q = 3.0
-_SECOND_MOMENT = _Q / 2                              # E[h²] = q/2: half of the symmetric law survives
-_VAR_H = _Q / 2 - _Q / (2 * np.pi)                   # Var h = E[h²] − (E h)², E h = √(q/(2π))
-_MEAN_H_SQUARED = _Q / (2 * np.pi)                   # (E h)²
-_VAR_Z = _Q                                          # m · (2/m) · q/2
-_VAR_Z_NO_HALF = 2 * _Q                              # m · (2/m) · q: the ReLU's halving forgotten
-_VAR_Z_WITH_VAR_H = 2 * _VAR_H                       # m · (2/m) · Var h: E[h²] replaced by Var h
-_VAR_Z_LIMIT_SQUARED = 3 * _Q                        # m · (6/m) · q/2: a² taken for the variance of U(−a, a)
-_VAR_Z_LECUN = _Q / 2                                # m · (1/m) · q/2: Var W = 1/m
+# Exercise init-ex-he: u ~ N(0, q) with q = 3, h = leaky ReLU max(u, a·u) with slope a = 0.2, and
+# z = Σ_{i ≤ m} h_i W_i with W ~ he_uniform (U(−√(6/m), √(6/m)), Var W = 2/m), m = 128, independent of h.
+# Then the m · Var W that would keep Var z = Var u (He et al. 2015 derive it for PReLU).
+_Q, _SLOPE = 3.0, 0.2
+_SECOND_MOMENT = _Q * (1 + _SLOPE**2) / 2               # E[h²] = q(1 + a²)/2
+_MEAN_H = (1 - _SLOPE) * np.sqrt(_Q / (2 * np.pi))      # E h = E[u⁺] − a E[u⁻]
+_VAR_H = _SECOND_MOMENT - _MEAN_H**2                    # Var h: not what the sum needs
+_VAR_Z = 2 * _SECOND_MOMENT                             # m · (2/m) · E[h²]
+_KEEP = 2 / (1 + _SLOPE**2)                             # m · Var W with m Var W E[h²] = q
 _RTOL = 1e-4
+_SECOND_MOMENT_MISTAKES = {
+    _Q / 2: "That is ReLU's E[h²] = q/2: the leaky ReLU keeps a·u on the negative half, which adds a² q/2.",
+    _Q * (1 + _SLOPE) / 2: "That uses the slope a where its square belongs: on the negative half h = a·u, "
+                           "so h² = a² u².",
+    _Q * (1 + _SLOPE**2): "That forgets that each half of the symmetric u carries half of E[u²] = q.",
+    _VAR_H: "That is Var h = E[h²] − (E h)²; the question asks for the second moment E[h²].",
+    _Q: "That is E[u²], before the activation.",
+}
+_VAR_Z_MISTAKES = {
+    2 * _Q / 2: "That is the ReLU's answer, m · (2/m) · q/2 = q: the leaky ReLU's negative half adds to "
+                "E[h²].",
+    4 * _SECOND_MOMENT: "That forgets that each half of the symmetric u carries half of E[u²].",
+    6 * _SECOND_MOMENT: "That takes a² for the variance of U(−a, a); a uniform law on (−a, a) has variance "
+                        "a²/3.",
+    _SECOND_MOMENT: "That uses Var W = 1/m (LeCun's); He's uniform law U(−√(6/m), √(6/m)) has variance 2/m.",
+    2 * _VAR_H: "That uses Var h where the sum needs E[h²]: with zero-mean weights "
+                "Var(hᵢWᵢ) = E[hᵢ²] Var Wᵢ, and the mean of h does not cancel.",
+    1.0: "He's initialization does not normalize every pre-activation to variance 1; compute "
+         "m · Var W · E[h²].",
+}
+_KEEP_MISTAKES = {
+    2.0: "That is He's factor for the ReLU, whose E[h²] is q/2; the leaky ReLU's E[h²] is larger.",
+    2 / (1 + _SLOPE): "That uses the slope a where its square belongs.",
+    2 * (1 + _SLOPE**2): "That is upside down: the larger E[h²] is, the smaller the weights must be.",
+    1 / (1 + _SLOPE**2): "That forgets the half: each half of the symmetric u carries half of E[u²].",
+}
 
 
-def relu_second_moment(answer) -> Feedback:
-    """E[h²] for h = ReLU(u), u ~ N(0, 3)."""
-    return _number_with_mistakes("relu_second_moment", answer, _SECOND_MOMENT, _RTOL, {
-        _Q: "That is E[u²], before the ReLU: the ReLU sets the negative half of u to zero.",
-        _VAR_H: "That is Var h = E[h²] − (E h)². The sum's variance needs E[h²]: W has mean zero, so "
-                "Var(h W) = E[h²] Var W whatever the mean of h.",
-        _MEAN_H_SQUARED: "That is (E h)², the squared mean; the second moment is E[h²].",
-        np.sqrt(_Q / 2): "That is a standard deviation, √(E[h²]); the second moment itself is asked."},
-        "u is symmetric about 0, and ReLU keeps u where u > 0: write E[h²] = E[u² · 1{u > 0}] and use the "
-        "symmetry.")
+def leaky_second_moment(answer) -> Feedback:
+    """E[h²] for h = max(u, 0.2 u), u ~ N(0, 3)."""
+    return _number_with_mistakes("leaky_second_moment", answer, _SECOND_MOMENT, _RTOL,
+                                 _SECOND_MOMENT_MISTAKES,
+                                 "Split E[h²] over the two halves u > 0 and u < 0 of the symmetric u, and "
+                                 "use h = u on one and h = a·u on the other.")
 
 
 def he_preactivation_variance(answer) -> Feedback:
-    """Var z for z = Σᵢ hᵢ Wᵢ, m = 128 inputs h = ReLU(u), u ~ N(0, 3), W ~ he_uniform."""
-    return _number_with_mistakes("he_preactivation_variance", answer, _VAR_Z, _RTOL, {
-        _VAR_Z_NO_HALF: "That forgets the ReLU: only half of the symmetric u survives it, so E[h²] is half "
-                        "of E[u²].",
-        _VAR_Z_WITH_VAR_H: "That uses Var h where the sum needs E[h²]: with zero-mean weights, "
-                           "Var(hᵢ Wᵢ) = E[hᵢ²] Var Wᵢ, and the mean of h does not cancel.",
-        _VAR_Z_LIMIT_SQUARED: "That takes a² for the variance of U(−a, a); a uniform law on (−a, a) has "
-                              "variance a²/3.",
-        _VAR_Z_LECUN: "That uses Var W = 1/m (LeCun's); He's uniform law U(−√(6/m), √(6/m)) has variance "
-                      "2/m.",
-        1.0: "He's initialization does not normalize every pre-activation to variance 1: it keeps the "
-             "variance of the layer before. Compute m · Var W · E[h²]."},
-        "The m terms hᵢWᵢ are independent with mean 0: Var z = m · Var W · E[h²]. Work out each factor.")
+    """Var z for z = Σᵢ hᵢ Wᵢ, m = 128 inputs h = max(u, 0.2 u), u ~ N(0, 3), W ~ he_uniform."""
+    return _number_with_mistakes("he_preactivation_variance", answer, _VAR_Z, _RTOL, _VAR_Z_MISTAKES,
+                                 "The m terms hᵢWᵢ are independent with mean 0: Var z = m · Var W · E[h²]. "
+                                 "Work out each factor.")
+
+
+def leaky_gain(answer) -> Feedback:
+    """The m · Var W that keeps Var z = Var u through a leaky ReLU of slope 0.2."""
+    return _number_with_mistakes("leaky_gain", answer, _KEEP, _RTOL, _KEEP_MISTAKES,
+                                 "Set m · Var W · E[h²] equal to q and solve for m · Var W.")
 
 
 # Exercise init-ex-explore: the gain frames of the depth/gain explorer, and the smallest one at which the
