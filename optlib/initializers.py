@@ -68,8 +68,8 @@ def constant(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
     return np.full((fan_in, fan_out), float(value))
 
 
-def _output_variance(net, params, X, layer) -> float:
-    v = float(np.var(net.forward(params, X).pre[layer - 1]))
+def _output_variance(z, layer) -> float:
+    v = float(np.var(z))
     if not np.isfinite(v) or v == 0.0:
         raise ValueError(f"lsuv: the output of layer {layer} has variance {v} on X (constant or dead "
                          "units, or an overflow); LSUV rescales a random pre-initialization, e.g. "
@@ -115,16 +115,28 @@ def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: 
     check_range(owner, "target", target, low=0, low_open=True)
     check_range(owner, "tol", tol, low=0, low_open=True)
     check_count(owner, "max_iter", max_iter, low=1)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != net.sizes[0] or len(X) < 2:
+        raise ValueError(f"{owner}: X must be a batch of shape (N, {net.sizes[0]}) with N >= 2 (one row per "
+                         f"example), got shape {X.shape}")
+    names = [f"layer{i}.{p}" for i in range(1, net.depth + 1) for p in "Wb"]
+    missing = [name for name in names if name not in params]
+    if missing:
+        raise ValueError(f"{owner}: params has no {', '.join(missing)}; it has keys {sorted(params)}")
     params = {name: np.array(value, dtype=float) for name, value in params.items()}
     last = net.depth if include_output else net.depth - 1
-    iterations, variances = [], []
+    iterations, variances, h = [], [], X
     for layer in range(1, last + 1):
-        key, rescales = f"layer{layer}.W", 0
-        v = _output_variance(net, params, X, layer)
+        W, b, rescales = params[f"layer{layer}.W"], params[f"layer{layer}.b"], 0
+        z = h @ W + b                                   # the layer's output, as nn.Linear computes it
+        v = _output_variance(z, layer)
         while abs(v - target) >= tol and rescales < max_iter:
-            params[key] = params[key] * np.sqrt(target / v)
-            rescales += 1
-            v = _output_variance(net, params, X, layer)
+            W = W * np.sqrt(target / v)
+            z, rescales = h @ W + b, rescales + 1
+            v = _output_variance(z, layer)
+        params[f"layer{layer}.W"] = W
         iterations.append(rescales)
         variances.append(v)
+        if layer < net.depth:
+            h = net.activation.forward(z)               # the next layer's input, from the final W
     return LSUVResult(params, iterations, variances)

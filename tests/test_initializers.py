@@ -88,5 +88,9 @@ def test_constant_or_dead_layers_and_non_networks_are_refused():
         initializers.lsuv(net, zero, X)
     with pytest.raises(ValueError, match="lsuv: net must be an optlib.nn.MLP"):
         initializers.lsuv("net", params, X)
-    with pytest.raises(ValueError, match="MLP: X must have shape"):
+    with pytest.raises(ValueError, match=r"lsuv: X must be a batch of shape \(N, 8\) with N >= 2"):
         initializers.lsuv(net, params, X[:, :3])
+    with pytest.raises(ValueError, match="lsuv: params has no layer2.b"):
+        initializers.lsuv(net, {k: v for k, v in params.items() if k != "layer2.b"}, X)
+    with pytest.raises(ValueError, match="got shape"):
+        initializers.lsuv(net, params, X[:1])
