@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._threads import single_threaded
 from ._validate import check_count, check_range
 
 
@@ -46,6 +47,7 @@ def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarra
     return rng.uniform(-limit, limit, (fan_in, fan_out))
 
 
+@single_threaded
 def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """A random matrix with orthonormal rows or columns (whichever are fewer), times ``gain``.
 

@@ -32,6 +32,7 @@ def input_output(net, params: dict, x) -> np.ndarray:
     return J.T
 
 
+@single_threaded
 def singular_values(net, params: dict, x) -> np.ndarray:
     """The singular values of the input–output Jacobian at ``x``, largest first."""
     return np.linalg.svd(input_output(net, params, x), compute_uv=False)
