@@ -95,6 +95,7 @@ class LSUVResult(NamedTuple):
     variances: list
 
 
+@single_threaded
 def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: int = 10,
          include_output: bool = True) -> LSUVResult:
     """Mishkin & Matas' layer-sequential unit-variance initialization (LSUV, ICLR 2016, Alg. 1).
