@@ -11,8 +11,9 @@ line_search (exact steps on quadratic models, strong-Wolfe and backtracking sear
 (convergence of momentum methods on quadratics), curvature (Hessian-vector products), landscape
 (critical points, random fields, GOE probabilities), second_order (Newton, saddle-free Newton,
 Newton-CG, BFGS, L-BFGS, nonlinear and linear conjugate gradients), initializers and nn (a small
-network library, layer by layer), schedules, clipping, plotting, widgets (sliders and static
-explorers), check (exercise feedback), testing (finite differences).
+network library, layer by layer), jacobian (a network's input–output Jacobian), schedules,
+clipping, plotting, widgets (sliders and static explorers), check (exercise feedback), testing
+(finite differences).
 """
 
 from . import (
@@ -22,6 +23,7 @@ from . import (
     datasets,
     explorer,
     initializers,
+    jacobian,
     landscape,
     line_search,
     models,
@@ -88,6 +90,7 @@ __all__ = [
     "datasets",
     "explorer",
     "initializers",
+    "jacobian",
     "landscape",
     "line_search",
     "models",

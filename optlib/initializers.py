@@ -9,8 +9,11 @@ or a function of your own with that signature, can be passed to ``nn.MLP(init=..
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from ._threads import single_threaded
 from ._validate import check_count, check_range
 
 
@@ -44,6 +47,7 @@ def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarra
     return rng.uniform(-limit, limit, (fan_in, fan_out))
 
 
+@single_threaded
 def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """A random matrix with orthonormal rows or columns (whichever are fewer), times ``gain``.
 
@@ -66,9 +70,76 @@ def constant(fan_in: int, fan_out: int, rng: np.random.Generator | None = None,
     return np.full((fan_in, fan_out), float(value))
 
 
+def _output_variance(z, layer) -> float:
+    v = float(np.var(z))
+    if not np.isfinite(v) or v == 0.0:
+        raise ValueError(f"lsuv: the output of layer {layer} has variance {v} on X (constant or dead "
+                         "units, or an overflow); LSUV rescales a random pre-initialization, e.g. "
+                         "orthogonal weights")
+    return v
+
+
 def _check(owner, fan_in, fan_out, rng, rng_needed=True):
     check_count(owner, "fan_in", fan_in, low=1)
     check_count(owner, "fan_out", fan_out, low=1)
     if rng_needed and not isinstance(rng, np.random.Generator):
         raise ValueError(f"{owner}: rng must be a numpy Generator (np.random.default_rng(seed)), "
                          f"got rng={rng!r}")
+
+
+class LSUVResult(NamedTuple):
+    """What ``lsuv`` returns: the rescaled parameters, and per layer the number of rescalings it
+    made and the variance of the layer's output on X that it ended with."""
+    params: dict
+    iterations: list
+    variances: list
+
+
+@single_threaded
+def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: int = 10,
+         include_output: bool = True) -> LSUVResult:
+    """Mishkin & Matas' layer-sequential unit-variance initialization (LSUV, ICLR 2016, Alg. 1).
+
+    Start from ``params`` (the paper pre-initializes with ``orthogonal``). For each layer l in turn,
+    forward the batch X and compute v = Var(z_l), the variance of all entries of the layer's output
+    z_l = h_{l−1} W_l + b_l (its pre-activation); then W_l ← W_l · √(target/v), and repeat until
+    |v − target| < tol or after ``max_iter`` rescalings. Earlier layers are fixed when a layer is treated, so
+    every layer sees the rescaled outputs of the ones before it. Only weights are rescaled.
+
+    With zero biases one rescaling per layer is exact, whatever the activation: the layers before
+    are fixed, and z_l is linear in W_l. Non-zero biases add their own spread to Var(z_l) and need a
+    few passes. A layer already within ``tol`` is left as it is (0 rescalings).
+    ``include_output=False`` leaves the output layer as it was (the paper rescales every layer).
+    Returns new arrays; ``params`` is unchanged.
+    """
+    owner = "lsuv"
+    if not (hasattr(net, "forward") and hasattr(net, "depth")):
+        raise ValueError(f"{owner}: net must be an optlib.nn.MLP, got net={net!r}")
+    check_range(owner, "target", target, low=0, low_open=True)
+    check_range(owner, "tol", tol, low=0, low_open=True)
+    check_count(owner, "max_iter", max_iter, low=1)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != net.sizes[0] or len(X) < 2:
+        raise ValueError(f"{owner}: X must be a batch of shape (N, {net.sizes[0]}) with N >= 2 (one row per "
+                         f"example), got shape {X.shape}")
+    names = [f"layer{i}.{p}" for i in range(1, net.depth + 1) for p in "Wb"]
+    missing = [name for name in names if name not in params]
+    if missing:
+        raise ValueError(f"{owner}: params has no {', '.join(missing)}; it has keys {sorted(params)}")
+    params = {name: np.array(value, dtype=float) for name, value in params.items()}
+    last = net.depth if include_output else net.depth - 1
+    iterations, variances, h = [], [], X
+    for layer in range(1, last + 1):
+        W, b, rescales = params[f"layer{layer}.W"], params[f"layer{layer}.b"], 0
+        z = h @ W + b                                   # the layer's output, as nn.Linear computes it
+        v = _output_variance(z, layer)
+        while abs(v - target) >= tol and rescales < max_iter:
+            W = W * np.sqrt(target / v)
+            z, rescales = h @ W + b, rescales + 1
+            v = _output_variance(z, layer)
+        params[f"layer{layer}.W"] = W
+        iterations.append(rescales)
+        variances.append(v)
+        if layer < net.depth:
+            h = net.activation.forward(z)               # the next layer's input, from the final W
+    return LSUVResult(params, iterations, variances)
