@@ -344,9 +344,13 @@ def grade(path: Path, book: Path, timeout: float, memory_mb: int, cases: dict) -
     try:
         ran = _run_cells(kernel, nb, time.monotonic() + timeout, result)
         if ran and kernel.alive():
-            kernel.run(KERNEL_HELPERS, time.monotonic() + 30)
+            kernel.run(KERNEL_HELPERS, time.monotonic() + 120)
             for exercise in exercises:
-                result.scores[exercise.label] = _grade_exercise(kernel, exercise, cases, result)
+                try:
+                    result.scores[exercise.label] = _grade_exercise(kernel, exercise, cases, result)
+                except (TimeoutError, RuntimeError) as error:   # the kernel hung or answered garbage
+                    result.feedback.append(f"✘ {exercise.label}: could not be graded "
+                                           f"({type(error).__name__}: {error}).")
         elif ran:
             result.status.append("kernel died")
     except KernelDiedError:
@@ -416,7 +420,7 @@ _MISSING = object()
 
 def _answer(kernel: Kernel, name: str):
     defined = kernel.evaluate(f"__import__('json').dumps(_grader_encode({name})) "
-                              f"if {name!r} in globals() else 'null'", time.monotonic() + 30)
+                              f"if {name!r} in globals() else 'null'", time.monotonic() + 120)
     return _MISSING if defined is None else decode(defined, kernel, name)
 
 
@@ -475,7 +479,11 @@ def main(argv=None) -> int:
     cases = load_cases(args.cases)
     results = []
     for path in args.notebooks:
-        result = grade(path, args.book, args.timeout, args.memory_mb, cases)
+        try:
+            result = grade(path, args.book, args.timeout, args.memory_mb, cases)
+        except Exception as error:   # one submission the grader cannot handle must not stop the class
+            result = Result(path, None, status=[f"grader error: {type(error).__name__}"],
+                            feedback=[f"The grader failed on this notebook ({error}); grade it by hand."])
         write_feedback(result, feedback)
         results.append(result)
         points = sum(result.scores.values())
