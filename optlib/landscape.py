@@ -2,7 +2,8 @@
 
 * ``classify_critical_point(H)`` reads the kind of a critical point off the eigenvalues of its Hessian,
   ``escape_direction(H)`` gives the direction of negative curvature a saddle can be left along, and
-  ``index(H)`` the fraction of negative eigenvalues (Dauphin et al. 2014's index).
+  ``index(H)`` the fraction of negative eigenvalues (the index of Bray & Dean 2007 and Dauphin et al.
+  2014).
 * ``newton_step`` takes the step of ``second_order.newton_direction(g, H)``, which solves H d = −g:
   Newton's method seeks zeros of the gradient, whatever their kind, so it finds saddles as readily as
   minima (chapter 9 builds the full method, ``optlib.Newton``, on the same function).
@@ -56,8 +57,9 @@ def _zero_band(owner: str, lam: np.ndarray, tol: float) -> float:
 def classify_critical_point(H, tol: float = DEFAULT_TOL) -> str:
     """The kind of a critical point (∇f = 0) with Hessian H: 'minimum', 'maximum', 'saddle' or 'inconclusive'.
 
-    Eigenvalues λ of H with |λ| ≤ tol · max(1, max|λ|) are treated as zero (``tol`` is relative to the
-    largest curvature, with an absolute floor of ``tol`` for Hessians smaller than 1). Then:
+    Eigenvalues λ of H with |λ| ≤ tol · max(1, max|λ|) are treated as zero, on both sides of 0 (``tol``
+    is relative to the largest curvature, with an absolute floor of ``tol`` for Hessians smaller than 1).
+    Then:
     all λ > 0: a strict local minimum; all λ < 0: a strict local maximum; some λ > 0 and some λ < 0: a
     saddle (zero eigenvalues do not change that); otherwise (a zero eigenvalue and no sign change) the
     second-order test is inconclusive, as on the valley of minima w₁w₂ = 1 of ``OneNeuron``, where every
@@ -202,8 +204,9 @@ class RandomField:
     aₖ ~ N(0, 1), ωₖ ~ N(0, I), φₖ ~ U[0, 2π), k = 1 … m, all drawn from ``rng``: random Fourier features,
     so that for many features f is close to a stationary Gaussian field with covariance
     exp(−‖x − y‖²/2ℓ²) (Rahimi & Recht 2007), plus a confining bowl of curvature c (default 0) that
-    keeps the critical points in a bounded region. It has critical points of every index, the object of
-    Dauphin et al. 2014's index-against-value experiment.
+    keeps the critical points in a bounded region. It has critical points of every index: the object of
+    the relation between index and value that Bray & Dean 2007 derived for random Gaussian functions and
+    Dauphin et al. 2014 observed for neural networks.
 
         ∇f(x) = −√(2/m)/ℓ Σₖ aₖ sin(θₖ) ωₖ + c x,   ∇²f(x) = −√(2/m)/ℓ² Σₖ aₖ cos(θₖ) ωₖωₖᵀ + c I,
         θₖ = ωₖᵀx/ℓ + φₖ.
