@@ -390,6 +390,8 @@ def _run_cells(kernel: Kernel, nb: dict, deadline: float, result: Result) -> boo
 def _grade_exercise(kernel: Kernel, exercise: Exercise, cases: dict, result: Result) -> float:
     from optlib import check
 
+    os.environ.pop(check.STRICT_ENV, None)   # a wrong answer is a verdict to record here, not an error
+
     verdicts = []
     result.feedback.append(f"\n[{exercise.label}]")
     answers = []
