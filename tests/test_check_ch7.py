@@ -145,7 +145,7 @@ WRONG_INITIALIZERS = {
     "none": (None, "expected a function"),
     "string": ("glorot_uniform", "expected a function"),
     "called": (np.zeros((3, 2)), "pass the function itself"),
-    "arguments": (lambda m, n: np.zeros((m, n)), "three arguments"),
+    "arguments": (lambda m, n: np.zeros((m, n)), "as glorot_uniform(fan_in, fan_out, rng)"),
     "stub": (_not_implemented, "not implemented"),
     "raises": (_raises, "raised KeyError"),
     "returns none": (lambda *a: None, "returned None"),

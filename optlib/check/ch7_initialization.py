@@ -8,11 +8,16 @@ expected values (numbers, not reference code; ``tests/test_check_ch7.py`` recomp
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number_with_mistakes, _short, _verdict
+from ._core import (
+    Feedback,
+    _frame_answer,
+    _number_with_mistakes,
+    _short,
+    _signature_problem,
+    _verdict,
+)
 
 # Exercise init-ex-glorot: Glorot & Bengio's normalized initialization U(−a, a), a = √(6/(m + n)),
 # Var W = a²/3 = 2/(m + n). Two shapes with fan_in ≠ fan_out, so that a formula with one fan in place
@@ -40,7 +45,7 @@ def glorot_uniform(func) -> Feedback:
         return _verdict(False, f"{name}: expected a function glorot_uniform(fan_in, fan_out, rng), got "
                                f"{_short(func)} ({type(func).__name__}): pass the function itself, "
                                f"check.glorot_uniform(glorot_uniform), without calling it.")
-    problem = _signature_problem(func)
+    problem = _signature_problem(func, "glorot_uniform(fan_in, fan_out, rng)", 1, 1, None)
     for number, (m, n) in enumerate(_GLOROT_CASES):
         problem = problem or _glorot_case(func, m, n, number)
     if problem:
@@ -48,19 +53,6 @@ def glorot_uniform(func) -> Feedback:
     return _verdict(True, f"{name}: correct on the shapes (300, 200) and (50, 400): uniform, zero-mean, "
                           f"within the bounds ±√(6/(m + n)), with a sample variance within "
                           f"{100 * _GLOROT_VAR_RTOL:g} % of 2/(m + n), drawn from the generator it is given.")
-
-
-def _signature_problem(func) -> str | None:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    try:
-        signature.bind(1, 1, None)
-    except TypeError:
-        return (f"the check calls your function with three arguments, glorot_uniform(fan_in, fan_out, rng), "
-                f"but its signature is {signature}.")
-    return None
 
 
 def _call(func, m, n, seed):
@@ -218,30 +210,14 @@ _FRAME_ATOL = 0.01
 
 def half_std_gain(answer) -> Feedback:
     """The smallest gain frame at which tanh activations at depth 40 keep half the std of layer 1."""
-    name = "half_std_gain"
-    tolerance = f"frame values compared to within {_FRAME_ATOL:g}"
-    problem = _one_number_problem(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem}")
-    value = float(np.asarray(answer, dtype=float).item())
-    if abs(value - _HALF_STD_GAIN) <= _FRAME_ATOL:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    if not any(abs(value - g) <= _FRAME_ATOL for g in _GAIN_FRAMES):
-        hint = ("That is not a frame of the explorer: the gain frames are "
-                + ", ".join(f"{g:g}" for g in _GAIN_FRAMES) + ".")
-    elif abs(value - 1.0) <= _FRAME_ATOL:
-        hint = ("At gain 1 (Glorot's variance for square layers) the tanh activations keep far less than "
-                "half of their first-layer std at depth 40: read the tanh curve at the last layer.")
-    elif value < 1.0:
-        hint = "Below gain 1 the tanh activations die out with depth: read the tanh curve at the last layer."
-    else:
-        hint = ("That frame keeps more than half, but a smaller gain frame already does: the smallest one "
-                "is asked.")
-    return _verdict(False, f"{name}: {value:g} is not right ({tolerance}). {hint}")
+    def other_frame(gain):
+        if gain < 1.0:
+            return ("Below gain 1 the tanh activations die out with depth: read the tanh curve at the last "
+                    "layer.")
+        return ("That frame keeps more than half, but a smaller gain frame already does: the smallest one is "
+                "asked.")
 
-
-def _one_number_problem(answer) -> str | None:
-    if isinstance(answer, (list, tuple)):
-        return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
-                "brackets.")
-    return _not_a_number(answer)
+    return _frame_answer("half_std_gain", answer, _HALF_STD_GAIN, _GAIN_FRAMES, "the gain", {
+        1.0: "At gain 1 (Glorot's variance for square layers) the tanh activations keep far less than half "
+             "of their first-layer std at depth 40: read the tanh curve at the last layer."}, other_frame,
+        tol=_FRAME_ATOL)

@@ -12,7 +12,7 @@ import inspect
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number_with_mistakes, _short, _verdict
+from ._core import Feedback, _frame_answer, _number_with_mistakes, _short, _verdict
 
 # Exercise so-ex-bfgs: two cases. The first is worked by hand in the chapter's tests: M = I, s = (1, 0),
 # y = (2, 1) give ρ = ½, V = [[0, −½], [0, 1]] and M⁺ = V Vᵀ + ½ s sᵀ = [[¾, −½], [−½, 1]]. The second has a
@@ -171,23 +171,8 @@ def secant_curvature(answer) -> Feedback:
 
 def smallest_monotone_damping(answer) -> Feedback:
     """The smallest damping frame at η = 1 whose run reaches L < 1e-10 with L never rising."""
-    name = "smallest_monotone_damping"
-    tolerance = f"compared to a tolerance of {_FRAME_TOL:g}"
-    if isinstance(answer, (list, tuple)):
-        return _verdict(False, f"{name}: expected one number, the damping α of a frame, got a "
-                               f"{type(answer).__name__} ({tolerance}).")
-    problem = _not_a_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem}")
-    value = float(np.asarray(answer, dtype=float).item())
-    if abs(value - _SMALLEST_MONOTONE) <= _FRAME_TOL:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    frame = next((f for f in _DAMPING_FRAMES if abs(value - f) <= _FRAME_TOL), None)
-    if frame is not None:
-        hint = _DAMPING_HINTS[frame]
-    elif abs(value - 2.0) <= _FRAME_TOL:
-        hint = ("α = 2 is where H + αI stops being indefinite at the saddle, but it is not a frame of the "
-                "explorer: the exercise asks for the smallest frame.")
-    else:
-        hint = "That is not a frame of the explorer: α is one of 0, 0.5, 1, 1.5, 2.5, 5."
-    return _verdict(False, f"{name}: {value:g} is not right ({tolerance}). {hint}")
+    off_frame = {2.0: "α = 2 is where H + αI stops being indefinite at the saddle, but it is not a frame of "
+                      "the explorer: the exercise asks for the smallest frame."}
+    return _frame_answer("smallest_monotone_damping", answer, _SMALLEST_MONOTONE, _DAMPING_FRAMES, "α",
+                         _DAMPING_HINTS | off_frame, "Read that frame's loss curve in the explorer.",
+                         tol=_FRAME_TOL)
