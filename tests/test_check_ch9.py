@@ -2,6 +2,8 @@
 pass without showing the answer, and every kind of wrong answer gets a ✘ with a sentence that helps, never
 an exception."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,6 @@ def good_update(M, s, y):
 
 def test_right_answers_pass_without_showing_them():
     assert check.bfgs_update(good_update).correct
-    assert check.bfgs_update(second_order.bfgs_update).correct
     assert check.bfgs_update(lambda M, s, y: good_update(M, s, y).tolist()).correct
     feedback = check.secant_curvature(7.0)
     assert feedback.correct and "7" not in feedback.message.replace("0.0001", "")
@@ -114,6 +115,10 @@ def _scaled(M, s, y):
     return 2 * good_update(M, s, y)
 
 
+def _single(M, s, y):
+    return good_update(*(np.asarray(a, dtype=np.float32) for a in (M, s, y))).astype(np.float32)
+
+
 def _asymmetric(M, s, y):
     out = good_update(M, s, y)
     out[0, 1] += 0.1
@@ -141,6 +146,11 @@ WRONG_UPDATES = {
     "drops M": (_drops_m, "check how M enters"),
     "scaled": (_scaled, "secant condition"),
     "asymmetric": (_asymmetric, "not symmetric"),
+    "optlib's": (second_order.bfgs_update, "write the update yourself"),
+    "calls optlib's": (lambda M, s, y: second_order.bfgs_update(M, s, y), "write the update yourself"),
+    "via ol": (lambda M, s, y: ol.second_order.bfgs_update(M, s, y), "write the update yourself"),
+    "partial": (functools.partial(second_order.bfgs_update), "write the update yourself"),
+    "float32": (_single, "compute in float64"),
 }
 
 
@@ -172,7 +182,9 @@ WRONG_DAMPINGS = {
     "list": ([2.5], "one number"), "tuple": ((1.0, 2.5), "one number"), "array": (np.ones(2), "one number"),
     "nan": (np.nan, "finite"), "plain": (0.0, "ends on the saddle"),
     "half": (0.5, "still ends on the saddle"),
-    "one": (1.0, "L rises"), "one and a half": (1.5, "L rises"), "five": (5.0, "a smaller frame"),
+    "one": (1.0, "L rises"), "one and a half": (1.5, "L rises"), "five": (5.0, "smallest frame that does"),
+    "near miss": (2.50000001, "2.50000001 is close to the frame α = 2.5 but is not it"),
+    "near miss below": (np.float64(1.4999), "1.4999 is close to the frame α = 1.5"),
     "two": (2.0, "not a frame"), "other": (3.0, "not a frame"),
 }
 
