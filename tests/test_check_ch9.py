@@ -166,7 +166,7 @@ WRONG_CURVATURES = {
     "nan": (np.nan, "finite"), "function": (lambda: 7, "a function"),
     "start": (12.0, "f''(x0)"), "end": (3.0, "f''(x1)"), "mean of ends": (7.5, "mean of f''"),
     "inverse": (1 / 7, "inverse curvature"), "sign": (-7.0, "signs"), "y": (-3.5, "y itself"),
-    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"), "rounded": (7.01, "Close"),
+    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"), "abs y": (3.5, "size of y"), "abs s": (0.5, "size of the step"), "rounded": (7.01, "Close"),
     "other": (2.0, "f'(x) = 4x³"),
 }
 

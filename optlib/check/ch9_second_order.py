@@ -60,6 +60,8 @@ _SECANT_MISTAKES = {
     -3.5: "That is y itself; divide it by the step s.",
     -0.5: "That is the step s itself; the curvature estimate is y/s.",
     1.75: "Did you use f'(x) = x³ instead of 4x³?",
+    3.5: "That is the size of y alone; divide y by the step s (both with their signs).",
+    0.5: "That is the size of the step s alone; the curvature estimate is y/s.",
 }
 
 # Exercise so-ex-damping: the explorer's frames at η = 1 from w0 = (0.2, 0.05), 40 iterations. The
