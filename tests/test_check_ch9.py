@@ -9,7 +9,9 @@ import pytest
 
 import optlib as ol
 from optlib import check, second_order
+from optlib import second_order as so_alias
 from optlib.check import ch9_second_order as ch9
+from optlib.second_order import bfgs_update as optlib_update
 
 pytestmark = pytest.mark.usefixtures("lenient")   # a ✘ is a value here, not the strict mode's error
 
@@ -150,6 +152,8 @@ WRONG_UPDATES = {
     "calls optlib's": (lambda M, s, y: second_order.bfgs_update(M, s, y), "write the update yourself"),
     "via ol": (lambda M, s, y: ol.second_order.bfgs_update(M, s, y), "write the update yourself"),
     "partial": (functools.partial(second_order.bfgs_update), "write the update yourself"),
+    "alias": (lambda M, s, y: so_alias.bfgs_update(M, s, y), "write the update yourself"),
+    "imported name": (lambda M, s, y: optlib_update(M, s, y), "write the update yourself"),
     "float32": (_single, "compute in float64"),
 }
 
@@ -166,7 +170,8 @@ WRONG_CURVATURES = {
     "nan": (np.nan, "finite"), "function": (lambda: 7, "a function"),
     "start": (12.0, "f''(x0)"), "end": (3.0, "f''(x1)"), "mean of ends": (7.5, "mean of f''"),
     "inverse": (1 / 7, "inverse curvature"), "sign": (-7.0, "signs"), "y": (-3.5, "y itself"),
-    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"), "abs y": (3.5, "size of y"), "abs s": (0.5, "size of the step"), "rounded": (7.01, "Close"),
+    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"),
+    "abs y": (3.5, "size of y"), "abs s": (0.5, "size of the step"), "rounded": (7.01, "Close"),
     "other": (2.0, "f'(x) = 4x³"),
 }
 
