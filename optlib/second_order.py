@@ -228,8 +228,8 @@ class SaddleFreeNewton(SecondOrderMethod):
                   positive curvature of the same size, so the step moves *away* from a saddle along its
                   escape directions instead of towards it. The floor δ, which keeps flat directions from
                   giving huge steps, is optlib's choice (an eigenvalue modification as in N&W §3.4):
-                  Dauphin et al. instead add a damping λI to |H| and pick λ by trying several values and
-                  keeping the one with the lowest f. The direction is always a descent direction.
+                  Dauphin et al. instead add a damping λI to |H|, with λ chosen to give the lowest f.
+                  The direction is always a descent direction.
     """
 
     floor: float = 0.1
