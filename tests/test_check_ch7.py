@@ -240,8 +240,8 @@ WRONG_MOMENTS = {
     "rounded": (1.559, "Close"), "other": (0.7, "Split E[h²]"),
 }
 WRONG_VARIANCES = {
-    **COMMON, "relu": (3.0, "ReLU's answer"), "no half": (6.24, "each half"), "a squared": (9.36, "a²/3"),
-    "lecun": (1.56, "LeCun"),
+    **COMMON, "relu": (3.0, "ReLU's answer"), "no half": (6.24, "each half"),
+    "a squared": (9.36, "a² for the variance"), "lecun": (1.56, "LeCun"),
     "slope not squared": (3.6, "square belongs"),
     "var h": (2 * ch7._VAR_H, "Var h"), "one": (1.0, "does not normalize"),
     "rounded": (3.119, "Close"), "other": (5.0, "Work out each factor"),

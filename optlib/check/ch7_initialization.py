@@ -195,8 +195,8 @@ _VAR_Z_MISTAKES = {
     2 * _Q / 2: "That is the ReLU's answer, m · (2/m) · q/2 = q: the leaky ReLU's negative half adds to "
                 "E[h²].",
     4 * _SECOND_MOMENT: "That forgets that each half of the symmetric u carries half of E[u²].",
-    6 * _SECOND_MOMENT: "That takes a² for the variance of U(−a, a); a uniform law on (−a, a) has variance "
-                        "a²/3.",
+    6 * _SECOND_MOMENT: "That takes a² for the variance of U(−a, a); compute it as the mean of w² over "
+                        "the interval, ∫ w² dw / (2a).",
     _SECOND_MOMENT: "That is E[h²] itself, as if m · Var W were 1 (LeCun's Var W = 1/m); compute the "
                     "variance of He's uniform law U(−√(6/m), √(6/m)).",
     _Q * (1 + _SLOPE): "That uses the slope a where its square belongs in E[h²]: on the negative half "
