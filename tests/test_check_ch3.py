@@ -30,6 +30,7 @@ def test_stored_best_steps_and_their_mistakes_are_optlibs():
         assert case["inverted"] == pytest.approx(gHg / gg, rel=1e-13)
         assert case["doubled"] == pytest.approx(2 * gg / gHg, rel=1e-13)
         assert case["unsquared"] == pytest.approx(np.sqrt(gg) / gHg, rel=1e-13)
+        assert case["unscaled"] == pytest.approx(np.sqrt(gg) * gg / gHg, rel=1e-13)
         x = np.array(case["x"])
         if case["kind"] == "quadratic":                      # 2η* is where f is back at f(x)
             before, after = (x - r * case["doubled"] * g for r in (0.99, 1.01))
@@ -38,6 +39,19 @@ def test_stored_best_steps_and_their_mistakes_are_optlibs():
     assert not np.allclose(A, np.diag(np.diag(A)))
     _, _, H = exact_case(ch3._BEST_STEP_CASES[1])
     assert np.linalg.eigvalsh(H)[0] < 0                      # indefinite, and yet gᵀHg > 0
+
+
+def test_the_random_case_is_exact_and_drawn_anew():
+    cases = [ch3._random_case(np.random.default_rng(s)) for s in range(5)]
+    for case in cases:
+        x = np.array(case["x"])
+        g = case["grad"](x)
+        Hg = curvature.hvp(case["grad"], x, g)                # central differences, against the exact value
+        assert case["expected"] == pytest.approx(g @ g / (g @ Hg), rel=1e-7)
+        assert case["unscaled"] == pytest.approx(np.linalg.norm(g) * case["expected"], rel=1e-13)
+        assert case["expected"] > 0
+    assert len({round(c["expected"], 12) for c in cases}) == len(cases)
+    assert ch3._random_case()["x"] != ch3._random_case()["x"]
 
 
 def test_the_check_uses_the_same_gradients_as_optlib():
@@ -56,6 +70,9 @@ def test_stored_peak_of_the_non_normal_power_is_the_matrix_power():
     assert entries[11] == pytest.approx(ch3._PEAK_AT_11, rel=1e-13)
     assert entries[13] == pytest.approx(ch3._PEAK_AT_13, rel=1e-13)
     assert 12 * 0.92**12 == pytest.approx(ch3._PEAK_T_TIMES_LAMBDA, rel=1e-13)
+    W12 = np.linalg.matrix_power(W, 12)
+    assert np.linalg.norm(W12, 2) == pytest.approx(ch3._PEAK_NORM, rel=1e-13)
+    assert np.linalg.norm(W12 @ [0.0, 1.0]) == pytest.approx(ch3._PEAK_NORM_E2, rel=1e-13)
     t_real = -1 / np.log(0.92)                               # the real maximum passes the tolerance
     assert abs(t_real * 0.92 ** (t_real - 1) / ch3._PEAK_VALUE - 1) < ch3._VALUE_RTOL
 
@@ -72,36 +89,42 @@ def cliff_runs():
 def test_stored_threshold_frames_are_what_the_explorer_shows():
     cliff, plain, clipped = cliff_runs()
     f_star = cliff.value(cliff.minimizer)
-    gaps = {tau: traj.value - f_star for tau, traj in clipped.items()}
+    gaps = {tau: np.mean(cliff.value(traj.xs[-20:]) - f_star) for tau, traj in clipped.items()}
     assert min(gaps, key=gaps.get) == ch3._BEST_TAU
+    for k in range(181, 201):                                # and lowest at each of the last 20 steps
+        at_k = {tau: cliff.value(traj.xs[k]) for tau, traj in clipped.items()}
+        assert min(at_k, key=at_k.get) == ch3._BEST_TAU
     unchanged = [tau for tau, traj in clipped.items() if np.array_equal(traj.xs, plain.xs)]
     assert min(unchanged) == ch3._UNCLIPPED_TAU
     assert 30 < np.linalg.norm(cliff.grad(plain.xs), axis=1).max() < ch3._UNCLIPPED_TAU
+    assert np.linalg.norm(cliff.grad(plain.xs), axis=1).max() == pytest.approx(ch3._PLAIN_GMAX, rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------
 # best_step
 
 
-def reference_best_step(grad, x):
+def reference_best_step(grad, x, h=None):
+    # a forward difference along the unit vector g/‖g‖, with h = √ε·max(1, ‖x‖)
+    x = np.asarray(x, dtype=float)
     g = grad(x)
-    return float(g @ g / curvature.curvature_along(grad, x, g))
+    norm = np.linalg.norm(g)
+    h = np.sqrt(np.finfo(float).eps) * max(1.0, np.linalg.norm(x)) if h is None else h
+    return float(g @ g / (g @ ((grad(x + h * g / norm) - g) / h * norm)))
 
 
-def student_best_step(grad, x):                 # a typical solution with its own difference
+def student_best_step(grad, x):                 # a typical solution with its own step
     g = grad(x)
-    h = 1e-5
-    u = g / np.linalg.norm(g)
-    Hg = (grad(x + h * u) - grad(x - h * u)) / (2 * h) * np.linalg.norm(g)
+    Hg = (grad(x + 1e-8 * g) - g) / 1e-8
     return g @ g / (g @ Hg)
 
 
 def test_best_step_accepts_right_functions_and_hides_the_answer(lenient):
-    for func in (reference_best_step, student_best_step,
-                 lambda grad, x: np.float32(reference_best_step(grad, x)),
-                 lambda grad, x: np.array([reference_best_step(grad, x)])):
+    for func in (reference_best_step, student_best_step, lambda grad, x: reference_best_step(grad, x, h=1e-7),
+                 lambda grad, x: np.array([reference_best_step(grad, x)]),
+                 lambda grad, x: np.array([[reference_best_step(grad, x)]])):
         feedback = check.best_step(func)
-        assert feedback.correct and "relative tolerance 1e-05" in feedback.message, feedback.message
+        assert feedback.correct and "relative tolerance 1e-06" in feedback.message, feedback.message
         assert not any(s in feedback.message for s in ("0.618", "0.0311"))
 
 
@@ -110,27 +133,61 @@ def _scaled(factor):
 
 
 def _in_place(grad, x):
-    g = grad(x)
-    x += 1e-5 * g
-    return reference_best_step(grad, x - 1e-5 * g)
+    x += 1e-5
+    return reference_best_step(grad, x - 1e-5)
 
 
 def _forward_big_h(grad, x):                    # exact on the quadratic only
     g = grad(x)
-    Hg = (grad(x + 0.1 * g) - grad(x)) / 0.1
+    Hg = (grad(x + 0.1 * g) - g) / 0.1
     return g @ g / (g @ Hg)
+
+
+def _forward_h_1e5(grad, x):                    # the central difference's step: too large for a forward one
+    return reference_best_step(grad, x, h=1e-5)
 
 
 def _elementwise(grad, x):
     g = grad(x)
-    Hg = (grad(x + 1e-5 * g) - grad(x - 1e-5 * g)) / 2e-5
+    Hg = (grad(x + 1e-8 * g) - g) / 1e-8
     return g * g / (g * Hg)
 
 
-def _no_two(grad, x):                           # central difference without the factor 2
+def _central(grad, x):                          # right, but three calls of grad
     g = grad(x)
-    Hg = (grad(x + 1e-5 * g) - grad(x - 1e-5 * g)) / 1e-5
+    u = g / np.linalg.norm(g)
+    Hg = (grad(x + 1e-5 * u) - grad(x - 1e-5 * u)) / 2e-5 * np.linalg.norm(g)
     return g @ g / (g @ Hg)
+
+
+def _unscaled(grad, x):                         # along the unit vector, without ‖g‖ back
+    g = grad(x)
+    u = g / np.linalg.norm(g)
+    Hu = (grad(x + 1e-8 * u) - g) / 1e-8
+    return g @ g / (g @ Hu)
+
+
+def _tiny_h(grad, x):                           # rounding dominates the difference
+    return reference_best_step(grad, x, h=1e-13)
+
+
+def _no_division(grad, x):                      # the difference not divided by h
+    g = grad(x)
+    return g @ g / (g @ (grad(x + 1e-8 * g) - g))
+
+
+def _unsquared(grad, x):                        # ‖g‖ where gᵀg belongs
+    g = grad(x)
+    Hg = (grad(x + 1e-8 * g) - g) / 1e-8
+    return np.linalg.norm(g) / (g @ Hg)
+
+
+def _exits(grad, x):
+    raise SystemExit(1)
+
+
+def _typed_constants(grad, x):                  # the two fixed cases' values, typed
+    return 0.618421052631579 if len(x) == 3 else 0.031144781144781145
 
 
 def _stub(grad, x):
@@ -150,10 +207,18 @@ WRONG_FUNCTIONS = {
     "changed the caller's x": _in_place,
     "upside down": _scaled(lambda e, grad, x: 1 / e),
     "twice the best step": _scaled(lambda e, grad, x: 2 * e),
-    "the norm ‖g‖": lambda grad, x: reference_best_step(grad, x) / np.linalg.norm(grad(x)),
+    "the norm ‖g‖": _unsquared,
+    "‖g‖ times the best step": _unscaled,
     "wrong sign": _scaled(lambda e, grad, x: -e),
     "although the quadratic case passed": _forward_big_h,
-    "factor 2h": _no_two,
+    "error proportional to its step": _forward_h_1e5,
+    "called grad 3 times": _central,
+    "rounding in the difference": _tiny_h,
+    "division by the difference step": _no_division,
+    "raised SystemExit": _exits,
+    "drawn anew at every check": _typed_constants,
+    "without brackets": lambda grad, x: [reference_best_step(grad, x)],
+    "got a tuple": lambda grad, x: (reference_best_step(grad, x),),
     "finite number": lambda grad, x: float("nan"),
 }
 
@@ -163,7 +228,8 @@ def test_best_step_rejects_wrong_functions_with_a_sentence(lenient, expected):
     feedback = check.best_step(WRONG_FUNCTIONS[expected])
     assert not feedback.correct and expected in feedback.message, feedback.message
     assert "Traceback" not in feedback.message and "\n" not in feedback.message
-    assert not any(s in feedback.message for s in ("0.618", "0.0311"))
+    if WRONG_FUNCTIONS[expected] is not _typed_constants:    # which is shown its own typed number
+        assert not any(s in feedback.message for s in ("0.618", "0.0311"))
 
 
 @pytest.mark.parametrize("answer", [None, ..., 0.618, "best_step", [reference_best_step], np.zeros(3)])
@@ -196,7 +262,7 @@ def test_peak_answers_right(lenient):
 @pytest.mark.parametrize("answer, expected", [
     (11, "consecutive entries"), (13, "consecutive entries"), (0, "Steps are counted from 1"),
     (-3, "Steps are counted from 1"), (11.5, "not a whole number"), (11.993, "not a whole number"),
-    (20, "induction"), (None, "replace `...`"), (..., "replace `...`"), ("12", "without quotes"),
+    (20, "induction"), (None, "got None"), (..., "replace `...`"), ("12", "without quotes"),
     (True, "truth value"), ([12], "without brackets"), (np.array([11, 12]), "2 values"),
     (float("inf"), "finite"), (1 + 2j, "complex"),
 ])
@@ -209,7 +275,9 @@ def test_peak_t_rejects_wrong_answers(lenient, answer, expected):
 @pytest.mark.parametrize("answer, expected", [
     (ch3._PEAK_T_TIMES_LAMBDA, "t λ^t"), (ch3._PEAK_AT_11, "one below"), (ch3._PEAK_AT_13, "one above"),
     (4.796, "typed decimal"), (4.8, "typed decimal"), (1.0, "Evaluate the top-right entry"),
-    (None, "replace `...`"), ("4.79", "without quotes"), ([4.79], "without brackets"), (np.nan, "finite"),
+    (ch3._PEAK_NORM, "a norm of W^t"), (ch3._PEAK_NORM_E2, "a norm of W^t"), (4.81, "a norm of W^t"),
+    (4.8237, "a norm of W^t"), (None, "got None"), ("4.79", "without quotes"), ([4.79], "without brackets"),
+    (np.nan, "finite"),
     (lambda: 4.79, "function"),
 ])
 def test_peak_value_rejects_wrong_answers(lenient, answer, expected):
@@ -231,13 +299,16 @@ def test_threshold_answers_right(lenient):
 
 @pytest.mark.parametrize("check_name, answer, expected", [
     ("best_threshold", 0.1, "every step on the slope is clipped"),
-    ("best_threshold", 1.0, "another frame ends lower"),
-    ("best_threshold", 100, "plain run"), ("best_threshold", 3.0, "Compare f − f*"),
+    ("best_threshold", 1.0, "hops onto the face"), ("best_threshold", 3.0, "Close, but another frame"),
+    ("best_threshold", 100, "plain run"), ("best_threshold", 10.0, "Compare the mean of f − f*"),
     ("best_threshold", 0.5, "not a frame"), ("best_threshold", None, "replace `...`"),
     ("best_threshold", "0.3", "without quotes"), ("best_threshold", (0.3,), "without brackets"),
     ("unclipped_threshold", 30, "still clipped on the wall"),
     ("unclipped_threshold", 10, "largest gradient norm"),
-    ("unclipped_threshold", 99, "not a frame"), ("unclipped_threshold", np.inf, "finite"),
+    ("unclipped_threshold", 99, "the number that decides it"), ("unclipped_threshold", np.inf, "finite"),
+    ("unclipped_threshold", 98.997, "the number that decides it"),
+    ("best_threshold", 0.30000001, "0.30000001 is close to the frame 0.3"),
+    ("unclipped_threshold", 100.01, "close to the frame 100"),
     ("unclipped_threshold", True, "truth value"),
 ])
 def test_threshold_checks_reject_wrong_answers(lenient, check_name, answer, expected):
