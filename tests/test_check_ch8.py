@@ -131,6 +131,18 @@ def test_right_answers_pass_without_showing_them():
     assert check.largest_stable_frames(np.float64(0.018), 1.8).correct
 
 
+def test_one_element_arrays_are_accepted():
+    """A student's dγ from nn.BatchNorm(1).backward has shape (1,): one number, as in every chapter."""
+    layer = nn.BatchNorm(1)
+    layer.forward(Z[:, None], np.array([GAMMA]), np.array([BETA]))
+    dz, dgamma, dbeta = layer.backward(C[:, None])
+    assert dgamma.shape == dbeta.shape == (1,)
+    assert check.bn_backward_numbers(dgamma, dbeta, dz[:, 0]).correct
+    assert check.bn_backward_numbers(np.array([[ch8._DGAMMA]]), np.array(3.0), RIGHT_DZ).correct
+    assert check.largest_stable_frames(np.array([0.018]), np.array([[1.8]])).correct
+    assert not check.largest_stable_frames(np.array([0.025]), 1.8).correct
+
+
 def _not_implemented(*args, **kwargs):
     raise NotImplementedError
 
@@ -189,10 +201,19 @@ WRONG_BACKWARDS = {
     "none dz": ((ch8._DGAMMA, 3.0, None), "replace `...`"),
     "string": (("1.85", 3.0, RIGHT_DZ), "without quotes"),
     "bool": ((True, 3.0, RIGHT_DZ), "truth value"),
-    "list gamma": (([ch8._DGAMMA], 3.0, RIGHT_DZ), "must be one number"),
+    "list gamma": (([ch8._DGAMMA], 3.0, RIGHT_DZ), "without brackets"),
+    "tuple dbeta": ((ch8._DGAMMA, (3.0,), RIGHT_DZ), "without brackets"),
+    "array of two": ((np.array([ch8._DGAMMA, 1.0]), 3.0, RIGHT_DZ), "one number"),
+    "dz bools": ((ch8._DGAMMA, 3.0, [True, False, True]), "truth values"),
+    "dz strings": ((ch8._DGAMMA, 3.0, ["0.5", "-0.7", "0.1"]), "text"),
+    "dz complex": ((ch8._DGAMMA, 3.0, RIGHT_DZ + 0j), "complex"),
+    "dz ragged": ((ch8._DGAMMA, 3.0, [1.0, [2.0, 3.0]]), "three real numbers"),
+    "dz function": ((ch8._DGAMMA, 3.0, lambda: RIGHT_DZ), "call it"),
+    "dz rounded": ((ch8._DGAMMA, 3.0, np.round(RIGHT_DZ, 4)), "significant digits"),
+    "dgamma rounded": ((1.852, 3.0, RIGHT_DZ), "significant digits"),
     "dz shape": ((ch8._DGAMMA, 3.0, RIGHT_DZ[:2]), "shape (3,)"),
     "dz column": ((ch8._DGAMMA, 3.0, RIGHT_DZ[:, None]), "shape (3,)"),
-    "dz text": ((ch8._DGAMMA, 3.0, "dz"), "three numbers"),
+    "dz text": ((ch8._DGAMMA, 3.0, "dz"), "got text"),
     "dz nan": ((ch8._DGAMMA, 3.0, RIGHT_DZ * np.nan), "not finite"),
     "dgamma with z": ((ch8._DGAMMA_RAW_Z, 3.0, RIGHT_DZ), "Σ cᵢ zᵢ"),
     "dgamma unbiased": ((ch8._DGAMMA_UNBIASED, 3.0, RIGHT_DZ), "unbiased variance"),
@@ -219,7 +240,10 @@ def test_wrong_backward_numbers_get_a_helpful_cross(answer, message):
 WRONG_FRAMES = {
     "ellipsis": ((..., ...), "replace `...`"),
     "string": (("0.018", 1.8), "without quotes"),
-    "list": (([0.018], 1.8), "one learning rate"),
+    "list": (([0.018], 1.8), "without brackets"),
+    "tuple": ((0.018, (1.8,)), "without brackets"),
+    "array of two": ((np.array([0.018, 1.8]), 1.8), "one number"),
+    "bool": ((True, 1.8), "truth value"),
     "nan": ((np.nan, 1.8), "finite"),
     "not a frame": ((0.0189, 1.8), "not one of the explorer's"),
     "two over lambda": ((0.018, 1.878), "not one of the explorer's"),

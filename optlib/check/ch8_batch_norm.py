@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _signature_problem, _verdict
+from ._core import Feedback, _one_number_problem, _short, _signature_problem, _verdict
 
 # Exercise bn-ex-forward: bn_forward(z, gamma, beta, running_mean, running_var, train, p) with ε = 1e-5,
 # returning (y, new running_mean, new running_var). Three cases: training mode at p = 0.9, evaluation mode,
@@ -217,6 +217,9 @@ _DZ_NO_GAMMA = [0.2645191782657719, -0.3306499647791334, 0.06613078651336146]
 _DGAMMA_UNBIASED = 1.511856812139572
 _DZ_UNBIASED = [0.2879723147328022, -0.6119422487033848, 0.3239699339705826]
 _BACKWARD_RTOL = 1e-4
+_ROUNDED_RTOL = 1e-2  # within this but outside the tolerance: a typed, rounded decimal
+_ROUNDED = ("close, but outside the tolerance: keep at least 5 significant digits, or better, assign the "
+            "computed expression instead of a typed decimal.")
 
 # Exercise bn-ex-explore: the largest frame learning rate of the feature-scales explorer at which 100 steps
 # of gradient descent converge, on the raw and on the standardized features (2/λmax is 0.0189 and 1.878).
@@ -320,27 +323,20 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
     name = "bn_backward_numbers"
     tolerance = f"(to a relative tolerance of {_BACKWARD_RTOL:g})"
     for label, value in (("dgamma", dgamma), ("dbeta", dbeta)):
-        if isinstance(value, (list, tuple)):
-            return _verdict(False, f"{name}: {label} must be one number, got a {type(value).__name__}.")
-        problem = _not_a_number(value)
+        problem = _one_number_problem(value)
         if problem:
             return _verdict(False, f"{name}: {label}: {problem}")
-    if dz is Ellipsis or dz is None:
-        return _verdict(False, f"{name}: dz: replace `...` with your answer, an array of three numbers.")
-    try:
-        dz_array = np.asarray(dz, dtype=float)
-    except (TypeError, ValueError):
-        return _verdict(False, f"{name}: dz must be an array of three numbers, got {_short(dz)}.")
-    if dz_array.shape != (3,):
-        return _verdict(
-            False, f"{name}: dz must have shape (3,), one entry per example, got shape {dz_array.shape}."
-        )
-    if not np.all(np.isfinite(dz_array)):
-        return _verdict(False, f"{name}: dz has values that are not finite (nan or inf).")
-    dgamma, dbeta = float(np.asarray(dgamma, dtype=float)), float(np.asarray(dbeta, dtype=float))
+    problem = _dz_problem(dz)
+    if problem:
+        return _verdict(False, f"{name}: dz: {problem}")
+    dz_array = np.asarray(dz, dtype=float)
+    dgamma, dbeta = (float(np.asarray(v, dtype=float).item()) for v in (dgamma, dbeta))
 
     def close(a, b):
         return np.allclose(a, b, rtol=_BACKWARD_RTOL, atol=1e-9)
+
+    def rounded(a, b):
+        return np.allclose(a, b, rtol=_ROUNDED_RTOL, atol=1e-9)
 
     problems = []
     if not close(dgamma, _DGAMMA):
@@ -351,6 +347,8 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
                 if close(dgamma, _DGAMMA_RAW_Z)
                 else "that uses the unbiased variance; ẑ uses the batch's biased variance (1/m) Σ (z − μ_B)²."
                 if close(dgamma, _DGAMMA_UNBIASED)
+                else _ROUNDED
+                if rounded(dgamma, _DGAMMA)
                 else "not right: y = γ ẑ + β, so ∂L/∂γ sums cᵢ times ∂yᵢ/∂γ."
             )
         )
@@ -360,6 +358,8 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
             + (
                 "that is the mean of c; L sums over the batch, so ∂L/∂β is a sum."
                 if close(dbeta, _DBETA_MEAN)
+                else _ROUNDED
+                if rounded(dbeta, _DBETA)
                 else "not right: β is added to every yᵢ."
             )
         )
@@ -377,7 +377,9 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
         ]
         hint = next(
             (text for value, text in known if close(dz_array, value)),
-            "not right: follow the three paths from zⱼ to L, directly, through μ_B and through σ²_B, "
+            _ROUNDED
+            if rounded(dz_array, _DZ)
+            else "not right: follow the three paths from zⱼ to L, directly, through μ_B and through σ²_B, "
             "and check that the entries sum to 0.",
         )
         problems.append("dz: " + hint)
@@ -386,19 +388,36 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
     return _verdict(True, f"{name}: all three are correct {tolerance}.")
 
 
+def _dz_problem(dz) -> str | None:
+    """Why ``dz`` is not an array of three finite real numbers, in a sentence, or None."""
+    if dz is Ellipsis or dz is None:
+        return "replace `...` with your answer, an array of three numbers."
+    if callable(dz):
+        return "expected an array of three numbers, got a function: call it, or assign its result."
+    try:
+        kind = np.asarray(dz).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in "iuf":
+        what = {"b": "truth values", "c": "complex values", "S": "text", "U": "text"}.get(kind, _short(dz))
+        return f"expected an array of three real numbers, got {what}."
+    array = np.asarray(dz, dtype=float)
+    if array.shape != (3,):
+        return f"must have shape (3,), one entry per example, got shape {array.shape}."
+    if not np.all(np.isfinite(array)):
+        return "has values that are not finite (nan or inf)."
+    return None
+
+
 def largest_stable_frames(raw, standardized) -> Feedback:
     """The largest frame learning rates of the feature-scales explorer at which gradient descent converges."""
     name = "largest_stable_frames"
     values = []
     for label, answer in (("raw", raw), ("standardized", standardized)):
-        if isinstance(answer, (list, tuple)):
-            return _verdict(
-                False, f"{name}: {label} must be one learning rate, got a {type(answer).__name__}."
-            )
-        problem = _not_a_number(answer)
+        problem = _one_number_problem(answer)
         if problem:
             return _verdict(False, f"{name}: {label}: {problem}")
-        value = float(np.asarray(answer, dtype=float))
+        value = float(np.asarray(answer, dtype=float).item())
         if not any(np.isclose(value, f, rtol=1e-9) for f in _FRAMES_LR):
             return _verdict(
                 False,
