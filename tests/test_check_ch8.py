@@ -26,16 +26,19 @@ def good(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
 
 
 def variant(*, var_norm="biased", var_run="unbiased", swap=False, sigma=False, eval_batch=False,
-            update=True, eval_update=False, affine=True, eps=1e-5):
+            update=True, eval_update=False, affine=True, eps=1e-5, eps_outside=False):
     """A bn_forward with one of the mistakes the chapter warns about (defaults: none)."""
     def forward(z, gamma, beta, running_mean, running_var, train, p=0.9):
         z = np.asarray(z, dtype=float)
         m = len(z)
         mean, var = z.mean(axis=0), z.var(axis=0)
+        def scale(v):
+            return np.sqrt(v) + eps if eps_outside else np.sqrt(v + eps)
+
         if train or eval_batch:
-            z_hat = (z - mean) / np.sqrt((var * m / (m - 1) if var_norm == "unbiased" else var) + eps)
+            z_hat = (z - mean) / scale(var * m / (m - 1) if var_norm == "unbiased" else var)
         else:
-            z_hat = (z - running_mean) / np.sqrt(running_var + eps)
+            z_hat = (z - running_mean) / scale(running_var)
         if (train and update) or (not train and eval_update):
             new_var = var * m / (m - 1) if var_run == "unbiased" else var
             new_var = np.sqrt(new_var) if sigma else new_var
@@ -46,7 +49,8 @@ def variant(*, var_norm="biased", var_run="unbiased", swap=False, sigma=False, e
 
 
 MISTAKES = {"unbiased_in_norm": dict(var_norm="unbiased"), "biased_running": dict(var_run="biased"),
-            "no_eps": dict(eps=0.0), "swapped_p": dict(swap=True), "sigma_average": dict(sigma=True),
+            "no_eps": dict(eps=0.0), "eps_outside": dict(eps_outside=True),
+            "swapped_p": dict(swap=True), "sigma_average": dict(sigma=True),
             "no_update": dict(update=False), "no_affine": dict(affine=False),
             "eval_with_batch": dict(eval_batch=True), "eval_updates": dict(eval_update=True)}
 
@@ -158,6 +162,12 @@ def _in_place(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5)
     return y, running_mean, var
 
 
+def _changes_z(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
+    out = good(z, gamma, beta, running_mean, running_var, train, p, eps)
+    z -= z.mean(axis=0)
+    return out
+
+
 def _ignores_p(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
     return good(z, gamma, beta, running_mean, running_var, train, 0.9, eps)
 
@@ -180,6 +190,9 @@ WRONG_FORWARDS = {
     "unbiased in the normalization": (variant(var_norm="unbiased"), "only the running average"),
     "biased running variance": (variant(var_run="biased"), "Algorithm 2"),
     "no eps": (variant(eps=0.0), "ε is missing"),
+    "eps outside the root": (variant(eps_outside=True), "outside the square root"),
+    "float32": (lambda *a, **k: tuple(np.asarray(v, dtype=np.float32) for v in good(*a, **k)), "float64"),
+    "changes z": (_changes_z, "centered = z - mean"),
     "p swapped": (variant(swap=True), "swapped"),
     "average of sigma": (variant(sigma=True), "Lee's notes"),
     "no update": (variant(update=False), "must be updated"),

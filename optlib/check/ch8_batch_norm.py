@@ -17,7 +17,8 @@ from ._core import Feedback, _one_number_problem, _short, _signature_problem, _v
 # training mode at p = 0.5 (so that a function that ignores p fails). Each case stores the right result
 # and what the mistakes the chapter warns about give: the unbiased variance inside the normalization, the
 # biased one in the running average, no ε, p and 1 − p swapped, a running average of σ instead of σ²
-# (Lee's notes), no update, no γ and β; in evaluation mode the batch's statistics, or updating the averages.
+# (Lee's notes), no update, no γ and β, ε outside the square root (√σ² + ε); in evaluation mode the batch's
+# statistics, or updating the averages.
 _FORWARD_CASES = (
     dict(
         z=[[1.0, 2.0], [3.0, -1.0], [0.0, 4.0], [2.0, 1.0]],
@@ -98,6 +99,16 @@ _FORWARD_CASES = (
                 [0.5, -0.5],
                 [2.0, 0.5],
             ),
+            "eps_outside": (
+                [
+                    [-0.7944191910714693, -0.861325720170195],
+                    [2.7832575732144083, -1.693371399149025],
+                    [-2.583257573214408, -0.3066286008509752],
+                    [0.9944191910714693, -1.138674279829805],
+                ],
+                [0.6, -0.30000000000000004],
+                [1.9666666666666668, 0.8833333333333333],
+            ),
             "no_affine": (
                 [
                     [-0.447211806656309, 0.2773496714211406],
@@ -149,6 +160,16 @@ _FORWARD_CASES = (
                 [1.5, 1.05],
                 [1.2916666666666665, 4.033333333333333],
             ),
+            "eps_outside": (
+                [
+                    [-0.7944191910714693, -0.7500012499937501],
+                    [2.7832575732144083, -1.4999975000124999],
+                    [-2.583257573214408, -0.2500037499812501],
+                    [0.9944191910714693, -1.0],
+                ],
+                [1.5, 1.0],
+                [1.25, 4.0],
+            ),
             "no_affine": (
                 [
                     [-0.447211806656309, 0.49999937500117186],
@@ -190,6 +211,7 @@ _FORWARD_HINTS = {
     "biased_running": "y is right, but the running variance averages the biased σ²_B; Ioffe and Szegedy's "
     "Algorithm 2 (and optlib) average the unbiased estimate m/(m − 1)·σ²_B.",
     "no_eps": "ε is missing: divide by √(σ²_B + ε), with ε = eps.",
+    "eps_outside": "ε is outside the square root: the layer divides by √(σ² + ε), not by √σ² + ε.",
     "swapped_p": "y is right, but p and 1 − p are swapped in the running averages: p multiplies the old "
     "average, 1 − p the new batch statistic.",
     "sigma_average": "y is right, but the running average is of the standard deviation. Lee's notes "
@@ -274,10 +296,12 @@ def _forward_case(func, case) -> str | None:
         return f"your function raised {type(error).__name__} ({str(error)[:80]}) {setting}."
     changed = [k for k in inputs if not np.array_equal(inputs[k], copies[k])]
     if changed:
-        return (
-            f"your function changed the caller's {', '.join(changed)} in place {setting}; compute new "
-            "arrays (running_mean = p * running_mean + …) instead of updating with *= or +=."
+        instead = (
+            "compute new arrays (e.g. centered = z - mean) instead of z -= …"
+            if changed == ["z"]
+            else "compute new arrays (running_mean = p * running_mean + …) instead of updating with *= or +="
         )
+        return f"your function changed the caller's {', '.join(changed)} in place {setting}; {instead}."
     if out is None:
         return "your function returned None: return (y, running_mean, running_var)."
     if not isinstance(out, (tuple, list)) or len(out) != 3:
@@ -302,6 +326,12 @@ def _forward_case(func, case) -> str | None:
 
     if same(case["expected"]):
         return None
+    single = any(np.asarray(value).dtype == np.float32 for value in out)
+    if single and all(np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(parts, case["expected"])):
+        return (
+            f"right to single precision {setting}, but your result is float32: compute in float64 (the "
+            f"tolerance, {_FORWARD_RTOL:g}, is finer than float32's rounding)."
+        )
     for mistake, result in case["mistakes"].items():
         if same(result):
             return f"{setting}, {_FORWARD_HINTS[mistake]}"
