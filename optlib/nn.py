@@ -92,6 +92,12 @@ class CrossEntropy:
         return p / len(z)
 
 
+def _check_flag(where, name, value):
+    """A switch must be True or False: 1, "no" or an array would silently pick a mode."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{where}: {name} must be True or False, got {name}={value!r}")
+
+
 class BatchNorm:
     """Batch normalization of d features (Ioffe & Szegedy 2015, Algorithm 1 and 2).
 
@@ -133,6 +139,8 @@ class BatchNorm:
 
     def forward(self, z, gamma, beta, train=True, update=True):
         """y = γ ẑ + β for the rows of z (shape (m, d)); ``update=False`` leaves the running statistics."""
+        _check_flag("BatchNorm.forward", "train", train)
+        _check_flag("BatchNorm.forward", "update", update)
         z, gamma, beta = self._checked(z, gamma, beta, train)
         if train:
             m = len(z)
@@ -224,8 +232,7 @@ class MLP:
         self.activation = _choice("activation", activation, ACTIVATIONS)
         self.loss_fn = _choice("loss", loss, LOSSES)
         self.depth = len(self.sizes) - 1
-        if batch_norm not in (True, False):
-            raise ValueError(f"MLP: batch_norm must be True or False, got batch_norm={batch_norm!r}")
+        _check_flag("MLP", "batch_norm", batch_norm)
         self.batch_norm = bool(batch_norm)
         self.bn_layers = [BatchNorm(n, eps=eps, p=p) for n in self.sizes[1:-1]] if batch_norm else []
         self.params = self.init_params(init, rng)

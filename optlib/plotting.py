@@ -139,31 +139,32 @@ class ConvergencePlot:
 
 def describe(traj: Trajectory, f_star: float = 0.0) -> str:
     """One sentence on how a run went: the alt text of a frame and the caption under a slider demo."""
+    steps = f"{traj.steps} step" + ("" if traj.steps == 1 else "s")
     if traj.diverged:
-        return f"The run diverged: it was stopped after {traj.steps} steps as f(x) exploded."
+        return f"The run diverged: it was stopped after {steps} as f(x) exploded."
     gaps = traj.values - f_star
     first, last = gaps[0], gaps[-1]
     moves = np.diff(traj.xs, axis=0)
     if not np.any(moves):
-        return f"The iterate did not move in {traj.steps} steps: f − f* stayed at {first:.3g}."
+        return f"The iterate did not move in {steps}: f − f* stayed at {first:.3g}."
     if np.isclose(last, first, rtol=1e-9, atol=0):
-        return (f"f − f* is back at {first:.3g} after {traj.steps} steps: the iterates bounce "
+        return (f"f − f* is back at {first:.3g} after {steps}: the iterates bounce "
                 "between points of equal height without converging.")
     if last > first:
-        return f"f − f* grew from {first:.3g} to {last:.3g} in {traj.steps} steps: diverging."
+        return f"f − f* grew from {first:.3g} to {last:.3g} in {steps}: diverging."
     exact = np.flatnonzero(gaps == 0)
     if exact.size and first > 0:
-        return (f"f − f* fell from {first:.3g} to 0 in {traj.steps} steps: the iterate reached the minimum "
+        return (f"f − f* fell from {first:.3g} to 0 in {steps}: the iterate reached the minimum "
                 f"exactly at step {exact[0]}.")
     turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) < 0
     rises = int(np.sum(np.diff(gaps) > 0))
     if rises:
-        shape = f"overshooting: f rose on {rises} of the {traj.steps} steps"
+        shape = f"overshooting: f rose on {rises} of the {steps}"
     elif turns.mean() > 0.5:
         shape = "zig-zagging across the valley"
     else:
         shape = "moving steadily"
-    return f"f − f* fell from {first:.3g} to {last:.3g} in {traj.steps} steps, {shape}."
+    return f"f − f* fell from {first:.3g} to {last:.3g} in {steps}, {shape}."
 
 
 def show(fig, alt: str) -> None:

@@ -256,6 +256,11 @@ BAD = [
     (lambda: nn.BatchNorm(3).forward(np.zeros((4, 3)), np.ones(3), 0.0), r"beta must have shape \(3,\)"),
     (lambda: nn.BatchNorm(3).backward(np.zeros((4, 3))), "BatchNorm.backward: call forward first"),
     (lambda: nn.MLP([3, 4, 2], batch_norm="yes"), "batch_norm must be True or False, got batch_norm='yes'"),
+    (lambda: nn.MLP([3, 4, 2], batch_norm=1), "MLP: batch_norm must be True or False, got batch_norm=1"),
+    (lambda: nn.BatchNorm(3).forward(np.zeros((4, 3)), np.ones(3), np.zeros(3), train="no"),
+     "BatchNorm.forward: train must be True or False, got train='no'"),
+    (lambda: nn.BatchNorm(3).forward(np.zeros((4, 3)), np.ones(3), np.zeros(3), update=0),
+     "BatchNorm.forward: update must be True or False, got update=0"),
     (lambda: nn.MLP([3, 4, 2], batch_norm=True, p=1.5, rng=np.random.default_rng(0)), "p must satisfy"),
 ]
 

@@ -26,16 +26,19 @@ def good(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
 
 
 def variant(*, var_norm="biased", var_run="unbiased", swap=False, sigma=False, eval_batch=False,
-            update=True, eval_update=False, affine=True, eps=1e-5):
+            update=True, eval_update=False, affine=True, eps=1e-5, eps_outside=False):
     """A bn_forward with one of the mistakes the chapter warns about (defaults: none)."""
     def forward(z, gamma, beta, running_mean, running_var, train, p=0.9):
         z = np.asarray(z, dtype=float)
         m = len(z)
         mean, var = z.mean(axis=0), z.var(axis=0)
+        def scale(v):
+            return np.sqrt(v) + eps if eps_outside else np.sqrt(v + eps)
+
         if train or eval_batch:
-            z_hat = (z - mean) / np.sqrt((var * m / (m - 1) if var_norm == "unbiased" else var) + eps)
+            z_hat = (z - mean) / scale(var * m / (m - 1) if var_norm == "unbiased" else var)
         else:
-            z_hat = (z - running_mean) / np.sqrt(running_var + eps)
+            z_hat = (z - running_mean) / scale(running_var)
         if (train and update) or (not train and eval_update):
             new_var = var * m / (m - 1) if var_run == "unbiased" else var
             new_var = np.sqrt(new_var) if sigma else new_var
@@ -46,7 +49,8 @@ def variant(*, var_norm="biased", var_run="unbiased", swap=False, sigma=False, e
 
 
 MISTAKES = {"unbiased_in_norm": dict(var_norm="unbiased"), "biased_running": dict(var_run="biased"),
-            "no_eps": dict(eps=0.0), "swapped_p": dict(swap=True), "sigma_average": dict(sigma=True),
+            "no_eps": dict(eps=0.0), "eps_outside": dict(eps_outside=True),
+            "swapped_p": dict(swap=True), "sigma_average": dict(sigma=True),
             "no_update": dict(update=False), "no_affine": dict(affine=False),
             "eval_with_batch": dict(eval_batch=True), "eval_updates": dict(eval_update=True)}
 
@@ -131,6 +135,18 @@ def test_right_answers_pass_without_showing_them():
     assert check.largest_stable_frames(np.float64(0.018), 1.8).correct
 
 
+def test_one_element_arrays_are_accepted():
+    """A student's dγ from nn.BatchNorm(1).backward has shape (1,): one number, as in every chapter."""
+    layer = nn.BatchNorm(1)
+    layer.forward(Z[:, None], np.array([GAMMA]), np.array([BETA]))
+    dz, dgamma, dbeta = layer.backward(C[:, None])
+    assert dgamma.shape == dbeta.shape == (1,)
+    assert check.bn_backward_numbers(dgamma, dbeta, dz[:, 0]).correct
+    assert check.bn_backward_numbers(np.array([[ch8._DGAMMA]]), np.array(3.0), RIGHT_DZ).correct
+    assert check.largest_stable_frames(np.array([0.018]), np.array([[1.8]])).correct
+    assert not check.largest_stable_frames(np.array([0.025]), 1.8).correct
+
+
 def _not_implemented(*args, **kwargs):
     raise NotImplementedError
 
@@ -144,6 +160,12 @@ def _in_place(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5)
     running_mean *= 1.0
     running_mean += mean - running_mean
     return y, running_mean, var
+
+
+def _changes_z(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
+    out = good(z, gamma, beta, running_mean, running_var, train, p, eps)
+    z -= z.mean(axis=0)
+    return out
 
 
 def _ignores_p(z, gamma, beta, running_mean, running_var, train, p=0.9, eps=1e-5):
@@ -168,6 +190,9 @@ WRONG_FORWARDS = {
     "unbiased in the normalization": (variant(var_norm="unbiased"), "only the running average"),
     "biased running variance": (variant(var_run="biased"), "Algorithm 2"),
     "no eps": (variant(eps=0.0), "ε is missing"),
+    "eps outside the root": (variant(eps_outside=True), "outside the square root"),
+    "float32": (lambda *a, **k: tuple(np.asarray(v, dtype=np.float32) for v in good(*a, **k)), "float64"),
+    "changes z": (_changes_z, "centered = z - mean"),
     "p swapped": (variant(swap=True), "swapped"),
     "average of sigma": (variant(sigma=True), "Lee's notes"),
     "no update": (variant(update=False), "must be updated"),
@@ -189,10 +214,19 @@ WRONG_BACKWARDS = {
     "none dz": ((ch8._DGAMMA, 3.0, None), "replace `...`"),
     "string": (("1.85", 3.0, RIGHT_DZ), "without quotes"),
     "bool": ((True, 3.0, RIGHT_DZ), "truth value"),
-    "list gamma": (([ch8._DGAMMA], 3.0, RIGHT_DZ), "must be one number"),
+    "list gamma": (([ch8._DGAMMA], 3.0, RIGHT_DZ), "without brackets"),
+    "tuple dbeta": ((ch8._DGAMMA, (3.0,), RIGHT_DZ), "without brackets"),
+    "array of two": ((np.array([ch8._DGAMMA, 1.0]), 3.0, RIGHT_DZ), "one number"),
+    "dz bools": ((ch8._DGAMMA, 3.0, [True, False, True]), "truth values"),
+    "dz strings": ((ch8._DGAMMA, 3.0, ["0.5", "-0.7", "0.1"]), "text"),
+    "dz complex": ((ch8._DGAMMA, 3.0, RIGHT_DZ + 0j), "complex"),
+    "dz ragged": ((ch8._DGAMMA, 3.0, [1.0, [2.0, 3.0]]), "three real numbers"),
+    "dz function": ((ch8._DGAMMA, 3.0, lambda: RIGHT_DZ), "call it"),
+    "dz rounded": ((ch8._DGAMMA, 3.0, np.round(RIGHT_DZ, 4)), "significant digits"),
+    "dgamma rounded": ((1.852, 3.0, RIGHT_DZ), "significant digits"),
     "dz shape": ((ch8._DGAMMA, 3.0, RIGHT_DZ[:2]), "shape (3,)"),
     "dz column": ((ch8._DGAMMA, 3.0, RIGHT_DZ[:, None]), "shape (3,)"),
-    "dz text": ((ch8._DGAMMA, 3.0, "dz"), "three numbers"),
+    "dz text": ((ch8._DGAMMA, 3.0, "dz"), "got text"),
     "dz nan": ((ch8._DGAMMA, 3.0, RIGHT_DZ * np.nan), "not finite"),
     "dgamma with z": ((ch8._DGAMMA_RAW_Z, 3.0, RIGHT_DZ), "Σ cᵢ zᵢ"),
     "dgamma unbiased": ((ch8._DGAMMA_UNBIASED, 3.0, RIGHT_DZ), "unbiased variance"),
@@ -219,7 +253,10 @@ def test_wrong_backward_numbers_get_a_helpful_cross(answer, message):
 WRONG_FRAMES = {
     "ellipsis": ((..., ...), "replace `...`"),
     "string": (("0.018", 1.8), "without quotes"),
-    "list": (([0.018], 1.8), "one learning rate"),
+    "list": (([0.018], 1.8), "without brackets"),
+    "tuple": ((0.018, (1.8,)), "without brackets"),
+    "array of two": ((np.array([0.018, 1.8]), 1.8), "one number"),
+    "bool": ((True, 1.8), "truth value"),
     "nan": ((np.nan, 1.8), "finite"),
     "not a frame": ((0.0189, 1.8), "not one of the explorer's"),
     "two over lambda": ((0.018, 1.878), "not one of the explorer's"),

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _signature_problem, _verdict
+from ._core import Feedback, _one_number_problem, _short, _signature_problem, _verdict
 
 # Exercise bn-ex-forward: bn_forward(z, gamma, beta, running_mean, running_var, train, p) with ε = 1e-5,
 # returning (y, new running_mean, new running_var). Three cases: training mode at p = 0.9, evaluation mode,
 # training mode at p = 0.5 (so that a function that ignores p fails). Each case stores the right result
 # and what the mistakes the chapter warns about give: the unbiased variance inside the normalization, the
 # biased one in the running average, no ε, p and 1 − p swapped, a running average of σ instead of σ²
-# (Lee's notes), no update, no γ and β; in evaluation mode the batch's statistics, or updating the averages.
+# (Lee's notes), no update, no γ and β, ε outside the square root (√σ² + ε); in evaluation mode the batch's
+# statistics, or updating the averages.
 _FORWARD_CASES = (
     dict(
         z=[[1.0, 2.0], [3.0, -1.0], [0.0, 4.0], [2.0, 1.0]],
@@ -98,6 +99,16 @@ _FORWARD_CASES = (
                 [0.5, -0.5],
                 [2.0, 0.5],
             ),
+            "eps_outside": (
+                [
+                    [-0.7944191910714693, -0.861325720170195],
+                    [2.7832575732144083, -1.693371399149025],
+                    [-2.583257573214408, -0.3066286008509752],
+                    [0.9944191910714693, -1.138674279829805],
+                ],
+                [0.6, -0.30000000000000004],
+                [1.9666666666666668, 0.8833333333333333],
+            ),
             "no_affine": (
                 [
                     [-0.447211806656309, 0.2773496714211406],
@@ -149,6 +160,16 @@ _FORWARD_CASES = (
                 [1.5, 1.05],
                 [1.2916666666666665, 4.033333333333333],
             ),
+            "eps_outside": (
+                [
+                    [-0.7944191910714693, -0.7500012499937501],
+                    [2.7832575732144083, -1.4999975000124999],
+                    [-2.583257573214408, -0.2500037499812501],
+                    [0.9944191910714693, -1.0],
+                ],
+                [1.5, 1.0],
+                [1.25, 4.0],
+            ),
             "no_affine": (
                 [
                     [-0.447211806656309, 0.49999937500117186],
@@ -190,6 +211,7 @@ _FORWARD_HINTS = {
     "biased_running": "y is right, but the running variance averages the biased σ²_B; Ioffe and Szegedy's "
     "Algorithm 2 (and optlib) average the unbiased estimate m/(m − 1)·σ²_B.",
     "no_eps": "ε is missing: divide by √(σ²_B + ε), with ε = eps.",
+    "eps_outside": "ε is outside the square root: the layer divides by √(σ² + ε), not by √σ² + ε.",
     "swapped_p": "y is right, but p and 1 − p are swapped in the running averages: p multiplies the old "
     "average, 1 − p the new batch statistic.",
     "sigma_average": "y is right, but the running average is of the standard deviation. Lee's notes "
@@ -217,6 +239,9 @@ _DZ_NO_GAMMA = [0.2645191782657719, -0.3306499647791334, 0.06613078651336146]
 _DGAMMA_UNBIASED = 1.511856812139572
 _DZ_UNBIASED = [0.2879723147328022, -0.6119422487033848, 0.3239699339705826]
 _BACKWARD_RTOL = 1e-4
+_ROUNDED_RTOL = 1e-2  # within this but outside the tolerance: a typed, rounded decimal
+_ROUNDED = ("close, but outside the tolerance: keep at least 5 significant digits, or better, assign the "
+            "computed expression instead of a typed decimal.")
 
 # Exercise bn-ex-explore: the largest frame learning rate of the feature-scales explorer at which 100 steps
 # of gradient descent converge, on the raw and on the standardized features (2/λmax is 0.0189 and 1.878).
@@ -271,10 +296,12 @@ def _forward_case(func, case) -> str | None:
         return f"your function raised {type(error).__name__} ({str(error)[:80]}) {setting}."
     changed = [k for k in inputs if not np.array_equal(inputs[k], copies[k])]
     if changed:
-        return (
-            f"your function changed the caller's {', '.join(changed)} in place {setting}; compute new "
-            "arrays (running_mean = p * running_mean + …) instead of updating with *= or +=."
+        instead = (
+            "compute new arrays (e.g. centered = z - mean) instead of z -= …"
+            if changed == ["z"]
+            else "compute new arrays (running_mean = p * running_mean + …) instead of updating with *= or +="
         )
+        return f"your function changed the caller's {', '.join(changed)} in place {setting}; {instead}."
     if out is None:
         return "your function returned None: return (y, running_mean, running_var)."
     if not isinstance(out, (tuple, list)) or len(out) != 3:
@@ -299,6 +326,12 @@ def _forward_case(func, case) -> str | None:
 
     if same(case["expected"]):
         return None
+    single = any(np.asarray(value).dtype == np.float32 for value in out)
+    if single and all(np.allclose(a, b, rtol=1e-5, atol=1e-6) for a, b in zip(parts, case["expected"])):
+        return (
+            f"right to single precision {setting}, but your result is float32: compute in float64 (the "
+            f"tolerance, {_FORWARD_RTOL:g}, is finer than float32's rounding)."
+        )
     for mistake, result in case["mistakes"].items():
         if same(result):
             return f"{setting}, {_FORWARD_HINTS[mistake]}"
@@ -320,27 +353,20 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
     name = "bn_backward_numbers"
     tolerance = f"(to a relative tolerance of {_BACKWARD_RTOL:g})"
     for label, value in (("dgamma", dgamma), ("dbeta", dbeta)):
-        if isinstance(value, (list, tuple)):
-            return _verdict(False, f"{name}: {label} must be one number, got a {type(value).__name__}.")
-        problem = _not_a_number(value)
+        problem = _one_number_problem(value)
         if problem:
             return _verdict(False, f"{name}: {label}: {problem}")
-    if dz is Ellipsis or dz is None:
-        return _verdict(False, f"{name}: dz: replace `...` with your answer, an array of three numbers.")
-    try:
-        dz_array = np.asarray(dz, dtype=float)
-    except (TypeError, ValueError):
-        return _verdict(False, f"{name}: dz must be an array of three numbers, got {_short(dz)}.")
-    if dz_array.shape != (3,):
-        return _verdict(
-            False, f"{name}: dz must have shape (3,), one entry per example, got shape {dz_array.shape}."
-        )
-    if not np.all(np.isfinite(dz_array)):
-        return _verdict(False, f"{name}: dz has values that are not finite (nan or inf).")
-    dgamma, dbeta = float(np.asarray(dgamma, dtype=float)), float(np.asarray(dbeta, dtype=float))
+    problem = _dz_problem(dz)
+    if problem:
+        return _verdict(False, f"{name}: dz: {problem}")
+    dz_array = np.asarray(dz, dtype=float)
+    dgamma, dbeta = (float(np.asarray(v, dtype=float).item()) for v in (dgamma, dbeta))
 
     def close(a, b):
         return np.allclose(a, b, rtol=_BACKWARD_RTOL, atol=1e-9)
+
+    def rounded(a, b):
+        return np.allclose(a, b, rtol=_ROUNDED_RTOL, atol=1e-9)
 
     problems = []
     if not close(dgamma, _DGAMMA):
@@ -351,6 +377,8 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
                 if close(dgamma, _DGAMMA_RAW_Z)
                 else "that uses the unbiased variance; ẑ uses the batch's biased variance (1/m) Σ (z − μ_B)²."
                 if close(dgamma, _DGAMMA_UNBIASED)
+                else _ROUNDED
+                if rounded(dgamma, _DGAMMA)
                 else "not right: y = γ ẑ + β, so ∂L/∂γ sums cᵢ times ∂yᵢ/∂γ."
             )
         )
@@ -360,6 +388,8 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
             + (
                 "that is the mean of c; L sums over the batch, so ∂L/∂β is a sum."
                 if close(dbeta, _DBETA_MEAN)
+                else _ROUNDED
+                if rounded(dbeta, _DBETA)
                 else "not right: β is added to every yᵢ."
             )
         )
@@ -377,7 +407,9 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
         ]
         hint = next(
             (text for value, text in known if close(dz_array, value)),
-            "not right: follow the three paths from zⱼ to L, directly, through μ_B and through σ²_B, "
+            _ROUNDED
+            if rounded(dz_array, _DZ)
+            else "not right: follow the three paths from zⱼ to L, directly, through μ_B and through σ²_B, "
             "and check that the entries sum to 0.",
         )
         problems.append("dz: " + hint)
@@ -386,19 +418,36 @@ def bn_backward_numbers(dgamma, dbeta, dz) -> Feedback:
     return _verdict(True, f"{name}: all three are correct {tolerance}.")
 
 
+def _dz_problem(dz) -> str | None:
+    """Why ``dz`` is not an array of three finite real numbers, in a sentence, or None."""
+    if dz is Ellipsis or dz is None:
+        return "replace `...` with your answer, an array of three numbers."
+    if callable(dz):
+        return "expected an array of three numbers, got a function: call it, or assign its result."
+    try:
+        kind = np.asarray(dz).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in "iuf":
+        what = {"b": "truth values", "c": "complex values", "S": "text", "U": "text"}.get(kind, _short(dz))
+        return f"expected an array of three real numbers, got {what}."
+    array = np.asarray(dz, dtype=float)
+    if array.shape != (3,):
+        return f"must have shape (3,), one entry per example, got shape {array.shape}."
+    if not np.all(np.isfinite(array)):
+        return "has values that are not finite (nan or inf)."
+    return None
+
+
 def largest_stable_frames(raw, standardized) -> Feedback:
     """The largest frame learning rates of the feature-scales explorer at which gradient descent converges."""
     name = "largest_stable_frames"
     values = []
     for label, answer in (("raw", raw), ("standardized", standardized)):
-        if isinstance(answer, (list, tuple)):
-            return _verdict(
-                False, f"{name}: {label} must be one learning rate, got a {type(answer).__name__}."
-            )
-        problem = _not_a_number(answer)
+        problem = _one_number_problem(answer)
         if problem:
             return _verdict(False, f"{name}: {label}: {problem}")
-        value = float(np.asarray(answer, dtype=float))
+        value = float(np.asarray(answer, dtype=float).item())
         if not any(np.isclose(value, f, rtol=1e-9) for f in _FRAMES_LR):
             return _verdict(
                 False,
