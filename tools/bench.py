@@ -250,6 +250,7 @@ def bench_site(sections: set[str]) -> list[Row]:
                 paint = visit.page.evaluate(FIRST_PAINT)
                 seconds = (typeset if typeset is not None else visit.page.evaluate(LOAD_EVENT)) / 1000
                 what = "MathJax typeset" if typeset is not None else "no client-side maths: load event"
+                what += f"; first paint {paint / 1000:.2f} s" if paint else ""
                 rows.append(Row("maths", page, f"{seconds:.2f} s ({what})", seconds,
                                 {"seconds": seconds, "mathjax": typeset is not None,
                                  "first_paint_s": paint / 1000 if paint else None}))
