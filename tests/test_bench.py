@@ -51,3 +51,14 @@ def test_unknown_rows_are_refused_with_the_choices(capsys):
         bench.main(["--only", "slider"])
     error = capsys.readouterr().err
     assert "['slider']" in error and ",".join(bench.SECTIONS) in error
+
+
+def test_merge_keeps_the_rows_of_the_parts_not_measured_again(tmp_path):
+    bench.write_report([bench.Row("book", "make book", "4.0 min", 240.0),
+                        bench.Row("sliders", "ch: old", "50.0 / 60.0 ms", 50.0)], tmp_path)
+    assert bench.main(["--only", "optimizers", "--sizes", "100,1000", "--merge", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "report.json").read_text())["rows"]
+    kept = [row for row in rows if row["what"] != "optimizers"]
+    assert [(r["item"], r["value"], r["mark"]) for r in kept] == [("make book", 240.0, "✔"),
+                                                                   ("ch: old", 50.0, "✘")]
+    assert sum(row["what"] == "optimizers" for row in rows) == 2 * len(bench.REFERENCES)

@@ -19,7 +19,8 @@ maths       every page: navigation → MathJax.startup.promise resolved (maths t
 optimizers  one step of each first-order method of optlib at 10⁶ and 10⁷ float64 parameters, as a ratio
             to a reference loop of in-place numpy operations (``out=``).  Adam ≤ 1.5×; the rest reported.
 
-Writes <out>/report.md and <out>/report.json and prints the table. The exit status is 0 whatever the
+Writes <out>/report.md and <out>/report.json and prints the table (--merge keeps the earlier report's
+rows for the parts not measured in this run). The exit status is 0 whatever the
 figures (a benchmark reports; the marks say what is over budget); --strict exits 1 on any ✘.
 """
 
@@ -464,6 +465,15 @@ def write_report(rows: list[Row], out: Path) -> str:
     return text
 
 
+def previous_rows(path: Path, measured: set[str]) -> list[Row]:
+    """The rows of an earlier report for the parts not measured now (none without a report)."""
+    if not path.exists():
+        return []
+    names = ("what", "item", "measured", "value", "detail", "judged")
+    return [Row(**{k: row[k] for k in names}) for row in json.loads(path.read_text())["rows"]
+            if row["what"] not in measured]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS),
@@ -471,6 +481,10 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-book", action="store_true", help="no `make book`: measure _build/html as is")
     parser.add_argument("--notebooks", nargs="+", type=Path, help="only these chapters (default: all)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any figure is over its budget")
+    parser.add_argument("--sizes", default="1000000,10000000",
+                        help="parameters per optimizer step, comma-separated (default: 10⁶ and 10⁷)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of <out>/report.json for the parts this run does not measure")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench")
     args = parser.parse_args(argv)
     chosen = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -481,9 +495,9 @@ def main(argv=None) -> int:
     from test_site import chapter_notebooks
 
     notebooks = args.notebooks or [ROOT / page.replace(".html", ".ipynb") for page in chapter_notebooks()]
-    rows = []
+    rows = previous_rows(args.out / "report.json", chosen) if args.merge else []  # read before make book
     steps = [("book", lambda: bench_book(args.out / "book.log")),  # first: it empties _build
-             ("optimizers", bench_optimizers),
+             ("optimizers", lambda: bench_optimizers([int(n) for n in args.sizes.split(",")])),
              ("sliders", lambda: bench_sliders(notebooks)),
              ("notebooks", lambda: bench_notebooks(notebooks)),
              ("site", lambda: bench_site(chosen & {"explorers", "pages", "maths"}))]
