@@ -16,6 +16,8 @@ import numpy as np
 from ._threads import single_threaded
 from ._validate import check_count, check_range
 
+SQRT2 = float(np.sqrt(2.0))     # He's gain for ReLU layers
+
 
 def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
     """Glorot & Bengio's normalized initialization: W ~ U(−√(6/(m+n)), √(6/(m+n))), Var W = 2/(m+n)."""
@@ -30,20 +32,27 @@ def glorot_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.nda
     return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / (fan_in + fan_out))
 
 
-def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = 2.0) -> np.ndarray:
-    """He et al.'s initialization for ReLU layers: W ~ N(0, gain/m), gain = 2 (std √(2/fan_in)).
+def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = SQRT2) -> np.ndarray:
+    """He et al.'s initialization for ReLU layers: W ~ N(0, gain²/m), std gain/√m, gain = √2 (Var W = 2/m).
 
-    gain = 1 gives LeCun's N(0, 1/m), for a layer followed by no ReLU (a linear output layer).
+    ``gain`` multiplies the standard deviation, as in PyTorch's ``kaiming_normal_`` and in ``orthogonal``:
+    gain = 1 gives LeCun's N(0, 1/m), for a layer followed by no ReLU (a linear output layer), and
+    gain = s·√2 scales He's standard deviation by s.
     """
     _check("he_normal", fan_in, fan_out, rng)
-    check_range("he_normal", "gain", gain, low=0, low_open=True)
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(gain / fan_in)
+    _check_positive("he_normal", "gain", gain)
+    return rng.standard_normal((fan_in, fan_out)) * (gain / np.sqrt(fan_in))
 
 
-def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
-    """W ~ U(−√(6/m), √(6/m)): variance 2/m, as he_normal."""
+def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = SQRT2) -> np.ndarray:
+    """W ~ U(−gain·√(3/m), gain·√(3/m)): std gain/√m as he_normal; gain = √2 gives U(−√(6/m), √(6/m)).
+
+    He et al. drew Gaussian weights; this uniform law of the same variance is the frameworks' variant
+    (PyTorch's ``kaiming_uniform_``). ``gain`` multiplies the standard deviation.
+    """
     _check("he_uniform", fan_in, fan_out, rng)
-    limit = np.sqrt(6.0 / fan_in)
+    _check_positive("he_uniform", "gain", gain)
+    limit = gain * np.sqrt(3.0 / fan_in)
     return rng.uniform(-limit, limit, (fan_in, fan_out))
 
 
@@ -51,11 +60,14 @@ def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarra
 def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """A random matrix with orthonormal rows or columns (whichever are fewer), times ``gain``.
 
+    ``gain`` multiplies every singular value (all 1 before), and so the weights' standard deviation, as
+    in he_normal.
+
     Saxe et al.'s initialization: the QR factors of a Gaussian matrix, with the signs of R's diagonal
     moved into Q so that Q is uniformly (Haar) distributed.
     """
     _check("orthogonal", fan_in, fan_out, rng)
-    check_range("orthogonal", "gain", gain, low=0, low_open=True)
+    _check_positive("orthogonal", "gain", gain)
     tall = rng.standard_normal((max(fan_in, fan_out), min(fan_in, fan_out)))
     q, r = np.linalg.qr(tall)
     q *= np.sign(np.diag(r))
@@ -77,6 +89,17 @@ def _output_variance(z, layer) -> float:
                          "units, or an overflow); LSUV rescales a random pre-initialization, e.g. "
                          "orthogonal weights")
     return v
+
+
+def _check_positive(owner, name, value):
+    """A finite real number > 0; strings and bools refused (float() would accept "2" and True)."""
+    try:
+        finite = not isinstance(value, (str, bool, np.bool_)) and np.isfinite(float(value))
+    except (TypeError, ValueError):
+        finite = False
+    if not finite:
+        raise ValueError(f"{owner}: {name} must be a finite real number > 0, got {name}={value!r}")
+    check_range(owner, name, value, low=0, low_open=True)
 
 
 def _check(owner, fan_in, fan_out, rng, rng_needed=True):
@@ -115,9 +138,15 @@ def lsuv(net, params: dict, X, target: float = 1.0, tol: float = 0.1, max_iter: 
     owner = "lsuv"
     if not (hasattr(net, "forward") and hasattr(net, "depth")):
         raise ValueError(f"{owner}: net must be an optlib.nn.MLP, got net={net!r}")
-    check_range(owner, "target", target, low=0, low_open=True)
-    check_range(owner, "tol", tol, low=0, low_open=True)
+    if getattr(net, "batch_norm", False):
+        raise ValueError(f"{owner}: LSUV does not support batch_norm networks (batch norm already sets "
+                         f"each hidden layer's output variance), got net={net!r}")
+    _check_positive(owner, "target", target)
+    _check_positive(owner, "tol", tol)
     check_count(owner, "max_iter", max_iter, low=1)
+    if not isinstance(include_output, (bool, np.bool_)):
+        raise ValueError(f"{owner}: include_output must be True or False, "
+                         f"got include_output={include_output!r}")
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != net.sizes[0] or len(X) < 2:
         raise ValueError(f"{owner}: X must be a batch of shape (N, {net.sizes[0]}) with N >= 2 (one row per "

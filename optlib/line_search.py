@@ -117,11 +117,14 @@ def strong_wolfe(objective, x, d, f0: float | None = None, g0=None, alpha0: floa
     Algorithm 3.5 doubles the trial step until it brackets an acceptable one; Algorithm 3.6 ("zoom")
     shrinks the bracket by safeguarded cubic interpolation (bisection when the cubic's minimizer falls
     too near an end). Raises :class:`LineSearchError` (which ``run`` reports) if d is not a descent
-    direction, φ'(0) ≥ 0, or no step is found within ``max_evaluations`` evaluations of f and ∇f.
+    direction, φ'(0) ≥ 0, or no step is found within ``max_evaluations`` (≥ 1) evaluations of f and ∇f;
+    ValueError for an ``alpha_max`` below ``alpha0``.
     """
     check_range(owner, "c1", c1, low=0.0, high=1.0, low_open=True, high_open=True)
     check_range(owner, "c2", c2, low=float(c1), high=1.0, low_open=True, high_open=True)
     check_range(owner, "alpha0", alpha0, low=0.0, low_open=True)
+    check_range(owner, "alpha_max", alpha_max, low=float(alpha0))
+    check_count(owner, "max_evaluations", max_evaluations, low=1)
     x, d = np.asarray(x, dtype=float), np.asarray(d, dtype=float)
     f0 = float(objective.value(x)) if f0 is None else float(f0)
     g0 = np.asarray(objective.grad(x) if g0 is None else g0, dtype=float)
@@ -168,6 +171,9 @@ def strong_wolfe(objective, x, d, f0: float | None = None, g0=None, alpha0: floa
                 return accept(alpha, point, f, g)
             if slope >= 0:
                 return zoom((alpha, f, slope), previous)
+            if alpha >= alpha_max:            # φ still falls steeply at the largest step allowed
+                raise LineSearchError(f"{owner}: no step satisfying the strong Wolfe conditions up to "
+                                      f"alpha_max = {alpha_max:.3g} (φ still decreasing there)")
             previous = (alpha, f, slope)
             alpha = min(2.0 * alpha, alpha_max)
     raise LineSearchError(f"{owner}: no step satisfying the strong Wolfe conditions within "
@@ -208,6 +214,7 @@ def backtracking(objective, x, d, f0: float | None = None, g0=None, c1: float = 
     """
     check_range(owner, "c1", c1, low=0.0, high=1.0, low_open=True, high_open=True)
     check_range(owner, "shrink", shrink, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_count(owner, "max_halvings", max_halvings)
     x, d = np.asarray(x, dtype=float), np.asarray(d, dtype=float)
     f0 = float(objective.value(x)) if f0 is None else float(f0)
     g0 = np.asarray(objective.grad(x) if g0 is None else g0, dtype=float)

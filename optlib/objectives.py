@@ -281,19 +281,19 @@ class Cliff:
     """A gentle slope that ends in a steep wall (DLB fig. 8.3, Pascanu et al. 2013), in the plane.
 
     With n = (cos θ, sin θ) the wall's normal, t = (−sin θ, cos θ) along the wall, u = nᵀx and
-    v = tᵀx, the slope s descends towards the wall, which rises with slope H beyond u = 0 over a
+    v = tᵀx, the slope s descends towards the wall, which rises with slope c − s beyond u = 0 over a
     width w (a softplus), and a gentle valley of curvature a keeps v near 0:
 
-        f(x) = −s·u + H·w·log(1 + e^{u/w}) + ½·a·v²
-        ∇f(x) = (−s + H·σ(u/w))·n + a·v·t,           σ(z) = 1/(1 + e^{−z})
-        ∇²f(x) = (H/w)·σ(u/w)(1 − σ(u/w))·n nᵀ + a·t tᵀ
+        f(x) = −s·u + c·w·log(1 + e^{u/w}) + ½·a·v²
+        ∇f(x) = (−s + c·σ(u/w))·n + a·v·t,           σ(z) = 1/(1 + e^{−z})
+        ∇²f(x) = (c/w)·σ(u/w)(1 − σ(u/w))·n nᵀ + a·t tᵀ
 
-    The minimum sits at the foot of the wall, u* = w·ln(s/(H − s)), v* = 0, where the curvature
-    across the wall is (s/w)(1 − s/H). Far from the wall the gradient is s along −n; on the wall it
-    is nearly H − s along n, so a step that lands high on the wall is thrown back (H − s)/s times
+    The minimum sits at the foot of the wall, u* = w·ln(s/(c − s)), v* = 0, where the curvature
+    across the wall is (s/w)(1 − s/c). Far from the wall the gradient is s along −n; on the wall it
+    is nearly c − s along n, so a step that lands high on the wall is thrown back (c − s)/s times
     farther than a step on the slope moves.
 
-    Symbols → arguments: s → ``slope``, H → ``wall``, w → ``width``, θ → ``angle`` (radians),
+    Symbols → arguments: s → ``slope``, c → ``wall``, w → ``width``, θ → ``angle`` (radians),
     a → ``valley``.
     """
 
@@ -314,7 +314,7 @@ class Cliff:
 
     @property
     def minimizer(self) -> np.ndarray:
-        """The foot of the wall: u* = w·ln(s/(H − s)) across it, v* = 0 along it."""
+        """The foot of the wall: u* = w·ln(s/(c − s)) across it, v* = 0 along it."""
         return self.width * np.log(self.slope / (self.wall - self.slope)) * self.normal
 
     def _uv(self, x):
@@ -334,7 +334,7 @@ class Cliff:
     def hess(self, x):
         u, _ = self._uv(x)
         z = np.tanh(0.5 * float(u) / self.width)
-        curvature = self.wall / self.width * 0.25 * (1.0 - z * z)      # (H/w)·σ(1 − σ)
+        curvature = self.wall / self.width * 0.25 * (1.0 - z * z)      # (c/w)·σ(1 − σ)
         return curvature * np.outer(self.normal, self.normal) + self.valley * np.outer(self.tangent,
                                                                                        self.tangent)
 

@@ -438,8 +438,9 @@ class PerturbedGD(Optimizer):
     Symbols → arguments: η → ``lr``; σ → ``sigma`` (a distance in x, not scaled by η); the seed of
                   the noise → ``seed``; its generator → ``rng`` (remade by ``reset``).
     Convention:   noise on the iterate at every step, as in the noisy gradient descent of Ge et al.
-                  (2015) up to the scale (their x ← x − η(g + ξ) is σ = η·(their noise)); Jin et al.
-                  (2017) add a perturbation from a ball only when the gradient is small. ``reset``
+                  (2015), x ← x − η(g + ξ), except that their ξ is uniform on the unit sphere and ours
+                  Gaussian with a free scale σ; Jin et al. (2017) add a perturbation from a ball only
+                  when the gradient is small. ``reset``
                   restarts the noise from ``seed``, so every ``run`` of one optimizer is the same run.
                   σ = 0 is gradient descent.
     """

@@ -226,8 +226,10 @@ class SaddleFreeNewton(SecondOrderMethod):
     Convention:   the full eigen-decomposition of the supplied Hessian, for small problems; Dauphin et al.
                   approximate |H| in a Krylov subspace for large ones. Negative curvature is turned into
                   positive curvature of the same size, so the step moves *away* from a saddle along its
-                  escape directions instead of towards it; the floor keeps flat directions from giving
-                  huge steps. The direction is always a descent direction.
+                  escape directions instead of towards it. The floor δ, which keeps flat directions from
+                  giving huge steps, is optlib's choice (an eigenvalue modification as in N&W §3.4):
+                  Dauphin et al. instead add a damping λI to |H|, with λ chosen to give the lowest f.
+                  The direction is always a descent direction.
     """
 
     floor: float = 0.1
@@ -265,7 +267,7 @@ class SaddleFreeNewton(SecondOrderMethod):
 
 @dataclass
 class NewtonCG(SecondOrderMethod):
-    """Line-search Newton–CG, "Hessian-free" Newton (Nocedal & Wright Alg. 7.1; Martens 2010).
+    """Line-search Newton–CG (Nocedal & Wright Alg. 7.1), the core of "Hessian-free" Newton.
 
     Update:       solve H d = −g approximately by linear CG with products v ↦ Hv only, stopping once
                   ‖Hd + g‖ ≤ min(½, √‖g‖)·‖g‖ or when a CG direction p has pᵀHp ≤ 0 (then the CG
@@ -273,7 +275,10 @@ class NewtonCG(SecondOrderMethod):
     Symbols → arguments: Hv → ``hvp`` (supplied by ``run``: differences of gradients); the CG iterations
                   per step are at most ``max_cg`` (default: the dimension); c₁ → ``c1``.
     Convention:   the Hessian is never formed: each CG iteration costs one Hessian-vector product, about
-                  two gradients. ``state.hvps`` counts them.
+                  two gradients. ``state.hvps`` counts them. Martens' (2010) Hessian-free optimization uses
+                  the same inner CG, but with the Gauss–Newton matrix, Levenberg–Marquardt damping and a
+                  relative-progress test on the quadratic model to stop CG; ``max_cg`` is a crude stand-in
+                  for that truncation.
     """
 
     max_cg: int | None = None
@@ -407,7 +412,8 @@ def bfgs_update(M, s, y) -> np.ndarray:
     sy = float(s @ y)
     if not sy > 0:
         raise ValueError(f"bfgs_update: the curvature condition yᵀs > 0 must hold, got yᵀs={sy!r}")
-    # the same matrix, expanded so that it costs O(n²): M⁺ = M − ρ(s uᵀ + u sᵀ) + (ρ² yᵀu + ρ) s sᵀ, u = My
+    # the same matrix for a symmetric M, expanded so that it costs O(n²):
+    # M⁺ = M − ρ(s uᵀ + u sᵀ) + (ρ² yᵀu + ρ) s sᵀ, u = My
     rho, u = 1.0 / sy, M @ y
     return M - rho * (np.outer(s, u) + np.outer(u, s)) + rho * (1.0 + rho * float(y @ u)) * np.outer(s, s)
 
@@ -596,12 +602,16 @@ def conjugate_gradient(A, b, x0=None, tol: float = 1e-10, max_iter: int | None =
     Symbols → arguments: A → ``A`` (a matrix, or a function v ↦ Av), b → ``b``, x₀ → ``x0`` (default 0);
     the relative tolerance → ``tol`` (as scipy's ``rtol``), the step limit → ``max_iter`` (default 10n).
     Returns ``(x, info)`` with ``info`` a :class:`CGInfo`. In exact arithmetic CG ends in at most n steps
-    with A-conjugate directions, pᵢᵀApⱼ = 0; in floating point conjugacy decays and, for large κ, it can
-    take more than n. ValueError for a non-symmetric matrix, or once some pᵀAp ≤ 0 (A not positive definite).
+    with A-conjugate directions, pᵢᵀApⱼ = 0; in floating point conjugacy is lost once Ritz values converge
+    to large, well-separated eigenvalues, and CG can then take more than n steps. ValueError for a
+    non-finite b, a non-symmetric matrix, or once some pᵀAp ≤ 0 (A not positive definite).
     """
     b = np.asarray(b, dtype=float)
     if b.ndim != 1:
         raise ValueError(f"conjugate_gradient: b must be a vector, got shape {b.shape}")
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"conjugate_gradient: b must have finite entries, got b with "
+                         f"{int(np.sum(~np.isfinite(b)))} nan or inf of {b.size}")
     n = b.size
     if callable(A):
         matvec = A
@@ -651,5 +661,12 @@ def conjugate_gradient(A, b, x0=None, tol: float = 1e-10, max_iter: int | None =
 def cg_bound(kappa, k) -> np.ndarray:
     """2((√κ − 1)/(√κ + 1))ᵏ: the bound on ‖x_k − x*‖_A / ‖x_0 − x*‖_A of linear CG (N&W (5.36))."""
     check_range("cg_bound", "kappa", kappa, low=1.0)
+    problem = f"cg_bound: k must be a number of steps >= 0 (or an array of them), got k={k!r}"
+    try:
+        steps = np.asarray(k, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
+    if not np.all(np.isfinite(steps) & (steps >= 0)):
+        raise ValueError(problem)
     root = np.sqrt(float(kappa))
-    return 2.0 * ((root - 1) / (root + 1)) ** np.asarray(k, dtype=float)
+    return 2.0 * ((root - 1) / (root + 1)) ** steps

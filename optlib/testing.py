@@ -12,6 +12,22 @@ def numerical_grad(f, x, h: float = 1e-6) -> np.ndarray:
     return np.array([(f(x + e) - f(x - e)) / (2 * h) for e in steps])
 
 
+def central_difference(f, x, h: float = 1e-6) -> np.ndarray:
+    """∂f/∂x for f() of no arguments that reads the array x, changed in place entry by entry and restored.
+
+    For gradients with respect to one parameter array of a model, of any shape.
+    """
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        up = f()
+        x[i] = old - h
+        grad[i] = (up - f()) / (2 * h)
+        x[i] = old
+    return grad
+
+
 def numerical_hess(grad, x, h: float = 1e-5) -> np.ndarray:
     """Central differences of the gradient, symmetrized: column j ≈ (∇f(x + h e_j) − ∇f(x − h e_j)) / 2h."""
     x = np.asarray(x, dtype=float)

@@ -6,20 +6,7 @@ import pytest
 
 import optlib as ol
 from optlib import nn
-from optlib.testing import relative_error
-
-
-def central_difference(f, x, h=1e-6):
-    """∂f/∂x elementwise by central differences (x is changed in place and restored)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        grad[i] = (up - f()) / (2 * h)
-        x[i] = old
-    return grad
+from optlib.testing import central_difference, relative_error
 
 
 def worst_elementwise(analytic, numeric, floor=1e-10):

@@ -135,7 +135,7 @@ WRONG_EPOCHS = {
     "none": (None, "expected a function"),
     "string": ("sgd_epoch", "expected a function"),
     "called": (np.zeros(2), "pass the function itself"),
-    "arguments": (lambda g, w: w, "five arguments"),
+    "arguments": (lambda g, w: w, "as sgd_epoch(minibatch_grad, w, order, lr, batch_size)"),
     "stub": (_not_implemented, "not implemented"),
     "raises": (_raises, "raised KeyError"),
     "returns none": (lambda *a: None, "returned None"),

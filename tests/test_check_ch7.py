@@ -79,7 +79,7 @@ def test_stored_glorot_mistake_ratios():
 def _tanh_profile(gain, depth=40, width=64, seed=0):
     """The chapter's explorer: W ~ N(0, gain²/n), tanh, a batch of 64 standard-normal inputs."""
     rng = np.random.default_rng(seed)
-    init = lambda m, n, r: initializers.he_normal(m, n, r, gain=gain**2)  # noqa: E731
+    init = lambda m, n, r: initializers.he_normal(m, n, r, gain=gain)  # noqa: E731
     net = nn.MLP([width] * (depth + 1) + [1], activation="tanh", init=init, rng=rng)
     post = net.forward(net.params, rng.standard_normal((64, width))).post
     return post[-1].std() / post[0].std()
@@ -105,7 +105,7 @@ def good_glorot(fan_in, fan_out, rng):
 
 def test_right_answers_pass_without_showing_them():
     assert check.glorot_uniform(good_glorot).correct
-    assert check.glorot_uniform(initializers.glorot_uniform).correct
+    assert check.glorot_uniform(lambda m, n, r: initializers.glorot_uniform(m, n, r)).correct   # a copy
     assert check.glorot_uniform(lambda m, n, r: good_glorot(m, n, r).astype(np.float32)).correct
     for checker, value, shown in ((check.leaky_second_moment, 1.56, "1.56"),
                                   (check.he_preactivation_variance, 3.12, "3.12"),
@@ -121,6 +121,17 @@ def test_right_answers_pass_without_showing_them():
 
 def _uniform(limit):
     return lambda m, n, r: r.uniform(-limit(m, n), limit(m, n), (m, n))
+
+
+def glorot_std(m, n):
+    return np.sqrt(2 / (m + n))
+
+
+def _mixture(m, n, r):
+    """Half the weights ±a/√3, half uniform on (−a, a): the right variance and support, the wrong law."""
+    a = np.sqrt(3) * glorot_std(m, n)
+    signs = r.choice([-1.0, 1.0], (m, n)) * a / np.sqrt(3)
+    return np.where(r.random((m, n)) < 0.5, r.uniform(-a, a, (m, n)), signs)
 
 
 def _raises(*args):
@@ -145,7 +156,7 @@ WRONG_INITIALIZERS = {
     "none": (None, "expected a function"),
     "string": ("glorot_uniform", "expected a function"),
     "called": (np.zeros((3, 2)), "pass the function itself"),
-    "arguments": (lambda m, n: np.zeros((m, n)), "three arguments"),
+    "arguments": (lambda m, n: np.zeros((m, n)), "as glorot_uniform(fan_in, fan_out, rng)"),
     "stub": (_not_implemented, "not implemented"),
     "raises": (_raises, "raised KeyError"),
     "returns none": (lambda *a: None, "returned None"),
@@ -167,8 +178,21 @@ WRONG_INITIALIZERS = {
     "fan out only": (_uniform(lambda m, n: np.sqrt(3 / n)), "backward condition alone"),
     "no square root": (_uniform(lambda m, n: 6 / (m + n)), "far too small"),
     "not centred": (lambda m, n, r: r.uniform(0, 2 * np.sqrt(6 / (m + n)), (m, n)), "not 0"),
-    "too wide": (_uniform(lambda m, n: 2 * np.sqrt(6 / (m + n))), "outside ±√(6/(m + n))"),
-    "slightly off": (_uniform(lambda m, n: 1.05 * np.sqrt(6 / (m + n))), "outside"),
+    "too wide": (_uniform(lambda m, n: 2 * np.sqrt(6 / (m + n))), "too wide"),
+    "slightly off": (_uniform(lambda m, n: 1.05 * np.sqrt(6 / (m + n))), "too wide"),
+    "2 % too narrow": (_uniform(lambda m, n: 0.98 * np.sqrt(6 / (m + n))), "too narrow"),
+    "optlib's own": (initializers.glorot_uniform, "optlib's own"),
+    "rademacher": (lambda m, n, r: r.choice([-1.0, 1.0], (m, n)) * np.sqrt(2 / (m + n)), "only 2 distinct"),
+    "half ±c, half uniform": (_mixture, "not uniformly distributed"),
+    "clipped normal": (lambda m, n, r: np.clip(1.2 * glorot_std(m, n) * r.standard_normal((m, n)),
+                                               -np.sqrt(3) * glorot_std(m, n), np.sqrt(3) * glorot_std(m, n)),
+                       "not uniformly distributed"),
+    "sum of two uniforms": (lambda m, n, r: (good_glorot(m, n, r) + good_glorot(m, n, r)) / np.sqrt(2),
+                            "not uniformly distributed"),
+    "one column for every unit": (lambda m, n, r: np.repeat(good_glorot(m, n, r)[:, :1], n, axis=1),
+                                  "every unit (column)"),
+    "one row for every input": (lambda m, n, r: np.repeat(good_glorot(m, n, r)[:1], m, axis=0),
+                                "every input (row)"),
 }
 
 
@@ -176,6 +200,32 @@ WRONG_INITIALIZERS = {
 def test_wrong_initializers_get_a_helpful_cross(answer, message):
     feedback = check.glorot_uniform(answer)
     assert not feedback.correct and message in feedback.message and repr(feedback).startswith("✘")
+    for m, n in ch7._GLOROT_CASES:                                   # no hint gives the limit away
+        assert "6/(m + n)" not in feedback.message and f"{np.sqrt(6 / (m + n)):.3g}" not in feedback.message
+
+
+@pytest.mark.parametrize("draw", [
+    good_glorot,
+    lambda m, n, r: np.sqrt(6 / (m + n)) * (2 * r.random((n, m)) - 1).T,
+    lambda m, n, r: r.uniform(-np.sqrt(6 / (m + n)), np.sqrt(6 / (m + n)), m * n).reshape(m, n)],
+    ids=["uniform", "transposed draw", "flat draw"])
+def test_right_answers_pass_for_other_seeds_too(monkeypatch, draw):
+    # the tolerances are set by the sampling noise, not by the two seeds the check happens to use
+    for offset in range(20):
+        monkeypatch.setattr(ch7, "_SEEDS", (1000 + offset, 2000 + offset))
+        assert check.glorot_uniform(draw).correct
+
+
+def test_stated_sampling_noise_of_the_glorot_check():
+    sizes = [m * n for m, n in ch7._GLOROT_CASES]
+    rng = np.random.default_rng(3)
+    for size in sizes:
+        w = rng.uniform(-1, 1, (200, size))
+        var_se = np.std(np.mean(w**2, axis=1)) / (1 / 3)
+        kurtosis = np.mean(w**4, axis=1) / np.mean(w**2, axis=1) ** 2
+        assert np.isclose(var_se, 0.894 / np.sqrt(size), rtol=0.2)
+        assert ch7._GLOROT_VAR_RTOL > 3.5 * 0.894 / np.sqrt(size)
+        assert np.std(kurtosis) < 0.01 and np.isclose(kurtosis.mean(), ch7._UNIFORM_KURTOSIS, atol=0.01)
 
 
 COMMON = {
@@ -190,14 +240,16 @@ WRONG_MOMENTS = {
     "rounded": (1.559, "Close"), "other": (0.7, "Split E[h²]"),
 }
 WRONG_VARIANCES = {
-    **COMMON, "relu": (3.0, "ReLU's answer"), "no half": (6.24, "each half"), "a squared": (9.36, "a²/3"),
-    "lecun": (1.56, "LeCun"), "var h": (2 * ch7._VAR_H, "Var h"), "one": (1.0, "does not normalize"),
+    **COMMON, "relu": (3.0, "ReLU's answer"), "no half": (6.24, "each half"),
+    "a squared": (9.36, "a² for the variance"), "lecun": (1.56, "LeCun"),
+    "slope not squared": (3.6, "square belongs"),
+    "var h": (2 * ch7._VAR_H, "Var h"), "one": (1.0, "does not normalize"),
     "rounded": (3.119, "Close"), "other": (5.0, "Work out each factor"),
 }
 WRONG_GAINS = {
     **COMMON, "he": (2.0, "He's factor"), "slope not squared": (2 / 1.2, "square belongs"),
     "upside down": (2.08, "upside down"), "no half": (1 / 1.04, "half"), "rounded": (1.92, "Close"),
-    "other": (3.0, "solve for"),
+    "other": (3.0, "leaves the variance unchanged"),
 }
 
 

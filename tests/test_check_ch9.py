@@ -2,12 +2,16 @@
 pass without showing the answer, and every kind of wrong answer gets a ✘ with a sentence that helps, never
 an exception."""
 
+import functools
+
 import numpy as np
 import pytest
 
 import optlib as ol
 from optlib import check, second_order
+from optlib import second_order as so_alias
 from optlib.check import ch9_second_order as ch9
+from optlib.second_order import bfgs_update as optlib_update
 
 pytestmark = pytest.mark.usefixtures("lenient")   # a ✘ is a value here, not the strict mode's error
 
@@ -74,7 +78,6 @@ def good_update(M, s, y):
 
 def test_right_answers_pass_without_showing_them():
     assert check.bfgs_update(good_update).correct
-    assert check.bfgs_update(second_order.bfgs_update).correct
     assert check.bfgs_update(lambda M, s, y: good_update(M, s, y).tolist()).correct
     feedback = check.secant_curvature(7.0)
     assert feedback.correct and "7" not in feedback.message.replace("0.0001", "")
@@ -114,6 +117,10 @@ def _scaled(M, s, y):
     return 2 * good_update(M, s, y)
 
 
+def _single(M, s, y):
+    return good_update(*(np.asarray(a, dtype=np.float32) for a in (M, s, y))).astype(np.float32)
+
+
 def _asymmetric(M, s, y):
     out = good_update(M, s, y)
     out[0, 1] += 0.1
@@ -141,6 +148,13 @@ WRONG_UPDATES = {
     "drops M": (_drops_m, "check how M enters"),
     "scaled": (_scaled, "secant condition"),
     "asymmetric": (_asymmetric, "not symmetric"),
+    "optlib's": (second_order.bfgs_update, "write the update yourself"),
+    "calls optlib's": (lambda M, s, y: second_order.bfgs_update(M, s, y), "write the update yourself"),
+    "via ol": (lambda M, s, y: ol.second_order.bfgs_update(M, s, y), "write the update yourself"),
+    "partial": (functools.partial(second_order.bfgs_update), "write the update yourself"),
+    "alias": (lambda M, s, y: so_alias.bfgs_update(M, s, y), "write the update yourself"),
+    "imported name": (lambda M, s, y: optlib_update(M, s, y), "write the update yourself"),
+    "float32": (_single, "compute in float64"),
 }
 
 
@@ -156,7 +170,8 @@ WRONG_CURVATURES = {
     "nan": (np.nan, "finite"), "function": (lambda: 7, "a function"),
     "start": (12.0, "f''(x0)"), "end": (3.0, "f''(x1)"), "mean of ends": (7.5, "mean of f''"),
     "inverse": (1 / 7, "inverse curvature"), "sign": (-7.0, "signs"), "y": (-3.5, "y itself"),
-    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"), "rounded": (7.01, "Close"),
+    "s": (-0.5, "step s itself"), "derivative": (1.75, "4x³"),
+    "abs y": (3.5, "size of y"), "abs s": (0.5, "size of the step"), "rounded": (7.01, "Close"),
     "other": (2.0, "f'(x) = 4x³"),
 }
 
@@ -172,7 +187,9 @@ WRONG_DAMPINGS = {
     "list": ([2.5], "one number"), "tuple": ((1.0, 2.5), "one number"), "array": (np.ones(2), "one number"),
     "nan": (np.nan, "finite"), "plain": (0.0, "ends on the saddle"),
     "half": (0.5, "still ends on the saddle"),
-    "one": (1.0, "L rises"), "one and a half": (1.5, "L rises"), "five": (5.0, "a smaller frame"),
+    "one": (1.0, "L rises"), "one and a half": (1.5, "L rises"), "five": (5.0, "smallest frame that does"),
+    "near miss": (2.50000001, "2.50000001 is close to the frame α = 2.5 but is not it"),
+    "near miss below": (np.float64(1.4999), "1.4999 is close to the frame α = 1.5"),
     "two": (2.0, "not a frame"), "other": (3.0, "not a frame"),
 }
 

@@ -47,9 +47,9 @@ def test_gentle_on_the_slope_steep_on_the_wall():
     f = ol.Cliff(slope=1.0, wall=100.0, width=0.005, valley=1.0)
     on_slope, on_wall = -2.0 * f.normal, 0.5 * f.normal
     assert f.grad(on_slope) == pytest.approx(-1.0 * f.normal, abs=1e-12)    # slope s towards the wall
-    assert f.grad(on_wall) == pytest.approx(99.0 * f.normal, abs=1e-9)      # H − s back
+    assert f.grad(on_wall) == pytest.approx(99.0 * f.normal, abs=1e-9)      # c − s back
     assert f.value(on_slope) == pytest.approx(2.0, abs=1e-12)               # −s·u, the softplus ≈ 0
-    assert f.value(on_wall) == pytest.approx(-0.5 + 100 * 0.5, abs=1e-9)    # −s·u + H·u
+    assert f.value(on_wall) == pytest.approx(-0.5 + 100 * 0.5, abs=1e-9)    # −s·u + c·u
 
 
 def test_value_and_grad_accept_stacks_of_points():

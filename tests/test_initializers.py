@@ -94,3 +94,51 @@ def test_constant_or_dead_layers_and_non_networks_are_refused():
         initializers.lsuv(net, {k: v for k, v in params.items() if k != "layer2.b"}, X)
     with pytest.raises(ValueError, match="got shape"):
         initializers.lsuv(net, params, X[:1])
+
+
+# ---------------------------------------------------------------------------------------------------
+# gain multiplies the standard deviation in every initializer that takes it (PyTorch's convention)
+
+
+@pytest.mark.parametrize("init", [initializers.he_normal, initializers.he_uniform, initializers.orthogonal])
+def test_gain_multiplies_the_standard_deviation(init):
+    m, n = 400, 300
+    base = init(m, n, np.random.default_rng(0), gain=1.0)
+    scaled = init(m, n, np.random.default_rng(0), gain=3.0)
+    assert np.allclose(scaled, 3.0 * base)                       # same draw, std × 3
+
+
+def test_he_defaults_are_hes_variance_and_gain_one_is_lecuns():
+    rng = np.random.default_rng(1)
+    for init in (initializers.he_normal, initializers.he_uniform):
+        assert np.isclose(init(500, 4000, rng).var() * 500, 2.0, rtol=0.02)            # Var W = 2/m
+        assert np.isclose(init(500, 4000, rng, gain=1.0).var() * 500, 1.0, rtol=0.02)  # LeCun's 1/m
+    limit = np.sqrt(6 / 50)
+    W = initializers.he_uniform(50, 4000, rng)
+    assert np.abs(W).max() <= limit and np.abs(W).max() > 0.999 * limit                 # U(−√(6/m), √(6/m))
+
+
+@pytest.mark.parametrize("init", [initializers.he_normal, initializers.he_uniform, initializers.orthogonal])
+@pytest.mark.parametrize("gain", ["2", True, None, [2.0], np.inf, np.nan, 0, -1.0])
+def test_bad_gains_are_named(init, gain):
+    with pytest.raises(ValueError, match=rf"{init.__name__}: gain must .*> 0, got gain="):
+        init(3, 3, np.random.default_rng(0), gain=gain)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(tol=np.inf), "lsuv: tol must be a finite real number > 0, got tol=inf"),
+    (dict(tol="0.1"), "lsuv: tol must be a finite real number > 0, got tol='0.1'"),
+    (dict(target=True), "lsuv: target must be a finite real number > 0, got target=True"),
+    (dict(include_output="no"), "lsuv: include_output must be True or False, got include_output='no'"),
+    (dict(include_output=0), "lsuv: include_output must be True or False, got include_output=0"),
+])
+def test_more_bad_lsuv_arguments_are_named(kwargs, message):
+    net, params, X = deep("relu")
+    with pytest.raises(ValueError, match=message):
+        initializers.lsuv(net, params, X, **kwargs)
+
+
+def test_lsuv_refuses_batch_norm_networks_by_name():
+    net = nn.MLP([8, 16, 16, 3], batch_norm=True, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="lsuv: LSUV does not support batch_norm networks"):
+        initializers.lsuv(net, net.params, np.random.default_rng(1).standard_normal((32, 8)))

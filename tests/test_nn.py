@@ -5,19 +5,7 @@ import pytest
 
 import optlib as ol
 from optlib import initializers, nn
-
-
-def central_difference(f, x, h=1e-6):
-    """∂f/∂x elementwise by central differences (x is changed in place and restored)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        grad[i] = (up - f()) / (2 * h)
-        x[i] = old
-    return grad
+from optlib.testing import central_difference
 
 
 def problem(activation="tanh", loss="mse", seed=0, sizes=(3, 5, 4, 2), n=16):

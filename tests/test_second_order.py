@@ -159,6 +159,21 @@ def test_line_searches_refuse_ascent_directions():
             search(f, np.ones(2), np.ones(2))
     with pytest.raises(ValueError, match="c2"):
         line_search.strong_wolfe(f, np.ones(2), -np.ones(2), c1=0.5, c2=0.4)
+    with pytest.raises(ValueError, match=r"strong_wolfe: alpha_max must.*>= 1.*got alpha_max=-1"):
+        line_search.strong_wolfe(f, np.ones(2), -np.ones(2), alpha_max=-1)
+    with pytest.raises(ValueError, match=r"alpha_max >= 2.*got alpha_max=1"):
+        line_search.strong_wolfe(f, np.ones(2), -np.ones(2), alpha0=2.0, alpha_max=1.0)
+    with pytest.raises(ValueError, match=r"max_evaluations must be an integer >= 1, got max_evaluations=0"):
+        line_search.strong_wolfe(f, np.ones(2), -np.ones(2), max_evaluations=0)
+    with pytest.raises(ValueError, match=r"backtracking: max_halvings must be.*>= 0, got max_halvings=-1"):
+        line_search.backtracking(f, np.ones(2), -np.ones(2), max_halvings=-1)
+
+
+def test_strong_wolfe_stops_at_alpha_max():
+    # along d = −x/100 the minimum of |x|²/2 is at α = 100; with alpha_max = 4 the search stops at 4
+    f = ol.Quadratic(np.eye(2))
+    with pytest.raises(line_search.LineSearchError, match="alpha_max = 4"):
+        line_search.strong_wolfe(f, np.ones(2), -np.ones(2) / 100, alpha_max=4.0, c2=0.1)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -326,6 +341,14 @@ def test_cg_errors():
         ol.conjugate_gradient(np.eye(2), [1.0, 1.0], tol=0)
     with pytest.raises(ValueError, match="max_iter"):
         ol.conjugate_gradient(np.eye(2), [1.0, 1.0], max_iter=-1)
+    with pytest.raises(ValueError, match=r"b must have finite entries.*1 nan or inf of 2"):
+        ol.conjugate_gradient(np.eye(2), [np.nan, 1.0])
+
+
+@pytest.mark.parametrize("k", [-1, "a", [0, -2], np.nan])
+def test_cg_bound_refuses_bad_step_counts(k):
+    with pytest.raises(ValueError, match=r"cg_bound: k must be a number of steps >= 0.*got k="):
+        second_order.cg_bound(10.0, k)
 
 
 # ---------------------------------------------------------------------------------------------------

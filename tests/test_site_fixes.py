@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from docutils import nodes
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
@@ -64,7 +65,25 @@ def test_extension_connects_its_fixes():
 
     app = App()
     metadata = site_fixes.setup(app)
-    assert app.events == ["html-page-context", "build-finished"] and metadata["parallel_read_safe"]
+    assert set(app.events) == {"config-inited", "doctree-read", "html-page-context", "build-finished"}
+    assert metadata["parallel_read_safe"]
+
+
+def _cell(source: str, output: str) -> nodes.container:
+    cell = nodes.container(nb_element="cell_code")
+    cell += nodes.container("", nodes.literal_block(text=source), nb_element="cell_code_source")
+    cell += nodes.container("", nodes.literal_block(text=output), nb_element="cell_code_output")
+    return cell
+
+
+def test_a_checks_tick_on_the_site_says_it_judged_the_solution():
+    doctree = nodes.section()
+    doctree += _cell("ol.check.sgd_epoch(sgd_epoch)", "✔ sgd_epoch: correct")
+    doctree += _cell("ol.check.sgd_epoch(sgd_epoch)", "✘ sgd_epoch: replace `...` with your answer.")
+    doctree += _cell("print('✔')", "✔")
+    site_fixes.label_verdicts(None, doctree)
+    notes = [cell.astext().count(site_fixes.VERDICT_NOTE) for cell in doctree.children]
+    assert notes == [1, 0, 0]
 
 
 def test_alt_text_in_an_outputs_metadata_reaches_the_image():

@@ -14,6 +14,7 @@ failure raises at once.
 from __future__ import annotations
 
 import ast
+import inspect
 import os
 from dataclasses import dataclass
 
@@ -120,6 +121,19 @@ def _not_a_number(answer) -> str | None:
     return None
 
 
+def _signature_problem(func, call: str, *args, **kwargs) -> str | None:
+    """What is wrong with func's signature for the check's call, written out as `call`; None if it fits."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # builtins and C functions: let the call itself tell
+        return None
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        return f"the check calls your function as {call}, but its signature is {signature}."
+    return None
+
+
 def _short(obj) -> str:
     """repr(obj) on one short line for a message (an array's repr spans several)."""
     text = " ".join(repr(obj).split())
@@ -174,6 +188,31 @@ def _one_number_problem(answer) -> str | None:
         return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
                 "brackets.")
     return _not_a_number(answer)
+
+
+def _frame_answer(name: str, answer, expected: float, frames: tuple, symbol: str, hints: dict, hint,
+                  tol: float = 1e-9) -> Feedback:
+    """A value read off an explorer: one of its ``frames`` of ``symbol``, compared within ``tol``.
+
+    A wrong value listed in ``hints`` (a frame or not) gets that hint, any other frame ``hint`` (a sentence,
+    or a function of the value that returns one), and a value that is no frame the list of frames.
+    """
+    tolerance = f"compared to a tolerance of {tol:g}"
+    problem = _one_number_problem(answer)
+    if problem:
+        return _verdict(False, f"{name}: {problem} ({tolerance})")
+    value = float(np.asarray(answer, dtype=float).item())
+    if abs(value - expected) <= tol:
+        return _verdict(True, f"{name}: correct ({tolerance}).")
+    listed = next((text for wrong, text in hints.items() if abs(value - wrong) <= tol), None)
+    if listed:
+        hint = listed
+    elif not any(abs(value - frame) <= tol for frame in frames):
+        listing = ", ".join(f"{frame:g}" for frame in frames)
+        hint = f"That is not a frame of the explorer: {symbol} is one of {listing}."
+    elif callable(hint):
+        hint = hint(value)
+    return _verdict(False, f"{name}: {value:g} is not right ({tolerance}). {hint}")
 
 
 def _number_with_mistakes(name: str, answer, expected: float, rtol: float, mistakes: dict, hint,

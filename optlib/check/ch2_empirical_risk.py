@@ -8,8 +8,6 @@ as numbers next to the values that the mistakes the chapter warns about give
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ._core import (
@@ -19,6 +17,7 @@ from ._core import (
     _number_with_mistakes,
     _one_number_problem,
     _short,
+    _signature_problem,
     _verdict,
     _whole_number,
 )
@@ -78,7 +77,7 @@ def sgd_epoch(func) -> Feedback:
         return _verdict(False, f"{name}: expected a function sgd_epoch(minibatch_grad, w, order, lr, "
                                f"batch_size), got {_short(func)} ({type(func).__name__}): pass the function "
                                f"itself, check.sgd_epoch(sgd_epoch), without calling it.")
-    problem = _signature_problem(func)
+    problem = _signature_problem(func, "sgd_epoch(minibatch_grad, w, order, lr, batch_size)", *[None] * 5)
     for case in _EPOCH_CASES:
         problem = problem or _epoch_case(func, case)
     if problem:
@@ -86,19 +85,6 @@ def sgd_epoch(func) -> Feedback:
     return _verdict(True, f"{name}: correct on least squares over six examples in three settings of order, "
                           f"lr and batch_size, one with an incomplete last batch (compared to a relative "
                           f"tolerance of {_W_RTOL:g}), and w is left unchanged.")
-
-
-def _signature_problem(func) -> str | None:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    try:
-        signature.bind(None, None, None, None, None)
-    except TypeError:
-        return (f"the check calls your function with five arguments, sgd_epoch(minibatch_grad, w, order, lr, "
-                f"batch_size), but its signature is {signature}.")
-    return None
 
 
 def _minibatch_grad(w, idx):

@@ -8,11 +8,19 @@ numbers next to the expected values (``tests/test_check_ch3.py`` recomputes ever
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _number, _short, _verdict, _whole_number
+from ._core import (
+    Feedback,
+    _frame_answer,
+    _not_a_number,
+    _number,
+    _one_number_problem,
+    _short,
+    _signature_problem,
+    _verdict,
+    _whole_number,
+)
 
 # Exercise ill-ex-best-step: best_step(grad, x) -> η* = gᵀg / gᵀHg from gradients alone. Two cases: a
 # quadratic ½xᵀAx with a non-diagonal A (there central differences are exact for every h), and the
@@ -58,26 +66,13 @@ def best_step(func) -> Feedback:
         return _verdict(False, f"{name}: expected a function best_step(grad, x), got {_short(func)} "
                                f"({type(func).__name__}): pass the function itself, "
                                "check.best_step(best_step), without calling it.")
-    problem = _two_arguments(func)
+    problem = _signature_problem(func, "best_step(grad, x)", None, None)
     for number, case in enumerate(_BEST_STEP_CASES):
         problem = problem or _best_step_case(func, case, later=number > 0)
     if problem:
         return _verdict(False, f"{name}: {problem}")
     return _verdict(True, f"{name}: correct on a quadratic and on the Rosenbrock function (relative "
                           f"tolerance {_STEP_RTOL:g}), and x is left unchanged.")
-
-
-def _two_arguments(func) -> str | None:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    try:
-        signature.bind(None, None)
-    except TypeError:
-        return (f"the check calls your function with two arguments, best_step(grad, x), but its signature is "
-                f"{signature}.")
-    return None
 
 
 def _objective(kind: str):
@@ -151,13 +146,13 @@ def peak_t(answer) -> Feedback:
                           0: "At t = 0 the product is the identity, whose top-right entry is 0."},
                          "Write the top-right entry of W^t as a function of t (prove the form by induction), "
                          "then find the whole t at which it stops growing.", lowest=1,
-                         why_not=_why_not_one_number)
+                         why_not=_one_number_problem)
 
 
 def peak_value(answer) -> Feedback:
     """The largest top-right entry of W^t over whole t, for W = [[0.92, 1], [0, 0.92]]."""
     name = "peak_value"
-    problem = _why_not_one_number(answer)
+    problem = _one_number_problem(answer)
     if problem:
         return _verdict(False, f"{name}: {problem}")
     value = float(np.asarray(answer, dtype=float).item())
@@ -180,7 +175,7 @@ def peak_value(answer) -> Feedback:
 
 def best_threshold(answer) -> Feedback:
     """The explorer's threshold frame with the lowest f(x_200) − f* under clipping by norm."""
-    return _frame("best_threshold", answer, _BEST_TAU, {
+    return _frame_answer("best_threshold", answer, _BEST_TAU, _TAU_FRAMES, "τ", {
         0.1: "With the smallest threshold every step on the slope is clipped too: look at where that run is "
              "after 200 steps.",
         1.0: "Close, but another frame ends lower: compare the values of f − f* in the caption.",
@@ -190,7 +185,7 @@ def best_threshold(answer) -> Feedback:
 
 def unclipped_threshold(answer) -> Feedback:
     """The smallest threshold frame at which clipping by norm leaves the run unchanged."""
-    return _frame("unclipped_threshold", answer, _UNCLIPPED_TAU, {
+    return _frame_answer("unclipped_threshold", answer, _UNCLIPPED_TAU, _TAU_FRAMES, "τ", {
         30.0: "At that threshold the run is still clipped on the wall: compare its longest step with the "
               "plain "
               "run's."},
@@ -199,25 +194,3 @@ def unclipped_threshold(answer) -> Feedback:
         "meets, or the clipped run's longest step with the plain run's.")
 
 
-def _frame(name: str, answer, expected: float, mistakes: dict, hint: str) -> Feedback:
-    tolerance = f"compared to a tolerance of {_FRAME_TOL:g}"
-    problem = _why_not_one_number(answer)
-    if problem:
-        return _verdict(False, f"{name}: {problem} ({tolerance})")
-    value = float(np.asarray(answer, dtype=float).item())
-    if abs(value - expected) <= _FRAME_TOL:
-        return _verdict(True, f"{name}: correct ({tolerance}).")
-    if not any(abs(value - f) <= _FRAME_TOL for f in _TAU_FRAMES):
-        hint = ("That is not a frame of the explorer: τ is one of "
-                + ", ".join(f"{f:g}" for f in _TAU_FRAMES) + ".")
-    else:
-        hint = next((text for wrong, text in mistakes.items() if abs(value - wrong) <= _FRAME_TOL), hint)
-    return _verdict(False, f"{name}: {value:g} is not right ({tolerance}). {hint}")
-
-
-def _why_not_one_number(answer) -> str | None:
-    """The shared core's test, with lists and tuples refused even when they hold one number."""
-    if isinstance(answer, (list, tuple)):
-        return (f"expected one number, got a {type(answer).__name__}: write the number itself, without "
-                "brackets.")
-    return _not_a_number(answer)

@@ -8,11 +8,9 @@ as numbers next to the values that the mistakes the chapter warns about give
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from ._core import Feedback, _not_a_number, _short, _verdict
+from ._core import Feedback, _not_a_number, _short, _signature_problem, _verdict
 
 # Exercise bn-ex-forward: bn_forward(z, gamma, beta, running_mean, running_var, train, p) with ε = 1e-5,
 # returning (y, new running_mean, new running_var). Three cases: training mode at p = 0.9, evaluation mode,
@@ -236,7 +234,8 @@ def bn_forward(func) -> Feedback:
             f"running_var, train, p=0.9, eps=1e-5), got {_short(func)} "
             f"({type(func).__name__}): pass the function itself, without calling it.",
         )
-    problem = _signature_problem(func)
+    problem = _signature_problem(func, "bn_forward(z, gamma, beta, running_mean, running_var, train, p=...)",
+                                 *[None] * 6, p=0.9)
     for case in _FORWARD_CASES:
         problem = problem or _forward_case(func, case)
     if problem:
@@ -247,21 +246,6 @@ def bn_forward(func) -> Feedback:
         f"(y and the running statistics compared to a relative tolerance of "
         f"{_FORWARD_RTOL:g}), and the inputs are left unchanged.",
     )
-
-
-def _signature_problem(func) -> str | None:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    try:
-        signature.bind(None, None, None, None, None, None, p=0.9)
-    except TypeError:
-        return (
-            f"the check calls your function as bn_forward(z, gamma, beta, running_mean, running_var, "
-            f"train, p=...), but its signature is {signature}."
-        )
-    return None
 
 
 def _forward_case(func, case) -> str | None:
