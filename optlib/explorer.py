@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from ._validate import check_count
-from .plotting import check_text_size
+from .plotting import DemoFigure, check_text_size
 
 # Far-off points (a diverging run) are clamped here; the axes' clip path hides them anyway.
 _CLAMP = 1e4
@@ -40,13 +40,11 @@ class Explorer:
     """
 
     def __init__(self, setup, params, name: str, width=7.0, height=3.2):
-        from .widgets import LiveDemo  # the live form renders the background once
-
         if not re.fullmatch(r"[a-z0-9-]+", name):
             raise ValueError(f"Explorer: name must be lowercase letters, digits and '-', got {name!r}")
         self.name, self.params = name, tuple(params)
         check_count("Explorer", "number of parameters", len(self.params), low=1)
-        live = LiveDemo(setup, self.params, width, height)
+        live = DemoFigure(setup, width, height)  # renders the background once, moves the artists
         self.size = live.fig.canvas.get_width_height()
         check_text_size(live.fig, self.size[0])
         self.background = "data:image/png;base64," + base64.b64encode(live.background_png).decode()

@@ -69,6 +69,51 @@ def new_figure(width: float = 7.0, height: float = 3.2, dpi: int = 100) -> Figur
     return fig
 
 
+class DemoFigure:
+    """A slider demo's figure, drawn once and then redrawn fast for each set of slider values.
+
+    ``setup(fig)`` draws what does not move and returns ``update(**values)``, which moves the artists
+    tagged ``gid=MOVING`` and returns a sentence describing the result. The live sliders
+    (:class:`optlib.widgets.LiveDemo`) and the website's explorers (:class:`optlib.explorer.Explorer`)
+    both render through this one object.
+
+    Speed: the static parts (axes, ticks, contours) are rendered once and kept as a background;
+    ``update`` restores it and draws only the moving artists (blitting), then encodes the pixels as PNG.
+    """
+
+    def __init__(self, setup, width=7.0, height=3.2):
+        self.fig = new_figure(width, height)
+        self._draw = setup(self.fig)
+        self.moving = self.fig.findobj(lambda artist: artist.get_gid() == MOVING)
+        for artist in self.moving:
+            artist.set_animated(True)  # left out of the background render
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")  # the layout is solved; keep it fixed
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        background = _pixels(self.fig.canvas)
+        self._palette = make_palette(background, 64)  # made once: every redraw reuses it
+        self.background_png = palette_png(background, 64, palette=self._palette)
+        self.description = ""
+
+    def redraw_data(self, **values) -> str:
+        """Recompute the moving artists for these slider values (no rendering); return the description."""
+        self.description = self._draw(**values)
+        return self.description
+
+    def update(self, **values) -> bytes:
+        """Recompute and redraw for these slider values; return the new PNG."""
+        self.redraw_data(**values)
+        canvas = self.fig.canvas
+        canvas.restore_region(self._background)
+        for artist in self.moving:
+            artist.axes.draw_artist(artist)
+        return palette_png(_pixels(canvas), 64, palette=self._palette)
+
+
+def _pixels(canvas) -> Image.Image:
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+
+
 def _status_line(ax):
     """A one-line caption above the axes (the method and its settings), redrawn with the moving parts.
 

@@ -19,11 +19,10 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from ._validate import check_range
 from .explorer import Explorer
-from .plotting import MOVING, make_palette, new_figure, palette_png
+from .plotting import DemoFigure
 
 STATIC_ENV = "OPTLIB_STATIC"
 
@@ -75,42 +74,13 @@ def show(setup, *params: Param, name: str, width: float = 7.0, height: float = 3
     return LiveDemo(setup, params, width=width, height=height).widget()
 
 
-class LiveDemo:
-    """The demo redrawn by ipywidgets sliders. ``update(**values)`` is what a slider move calls.
-
-    Speed: the static parts (axes, ticks, contours) are rendered once and kept as a background;
-    an update restores it and draws only the artists tagged ``gid=MOVING`` (blitting), then
-    encodes the pixels as PNG.
-    """
+class LiveDemo(DemoFigure):
+    """The demo redrawn by ipywidgets sliders. ``update(**values)`` (a :class:`DemoFigure`'s fast
+    redraw) is what a slider move calls."""
 
     def __init__(self, setup, params, width=7.0, height=3.2):
+        super().__init__(setup, width, height)
         self.params = tuple(params)
-        self.fig = new_figure(width, height)
-        self._draw = setup(self.fig)
-        self.moving = self.fig.findobj(lambda artist: artist.get_gid() == MOVING)
-        for artist in self.moving:
-            artist.set_animated(True)  # left out of the background render
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")  # the layout is solved; keep it fixed
-        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        background = _pixels(self.fig.canvas)
-        self._palette = make_palette(background, 64)  # made once: every redraw reuses it
-        self.background_png = palette_png(background, 64, palette=self._palette)
-        self.description = ""
-
-    def redraw_data(self, **values) -> str:
-        """Recompute the moving artists for these slider values (no rendering); return the description."""
-        self.description = self._draw(**values)
-        return self.description
-
-    def update(self, **values) -> bytes:
-        """Recompute and redraw for these slider values; return the new PNG."""
-        self.redraw_data(**values)
-        canvas = self.fig.canvas
-        canvas.restore_region(self._background)
-        for artist in self.moving:
-            artist.axes.draw_artist(artist)
-        return palette_png(_pixels(canvas), 64, palette=self._palette)
 
     def widget(self):
         import ipywidgets as w
@@ -127,10 +97,6 @@ class LiveDemo:
             s.observe(redraw, names="value")
         redraw()
         return w.VBox([*sliders.values(), image, caption])
-
-
-def _pixels(canvas) -> Image.Image:
-    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
 
 
 def _slider(w, p: Param):

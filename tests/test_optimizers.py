@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -14,12 +16,28 @@ def test_sgd_steps_worked_by_hand():
     assert opt.k == 2
 
 
-def test_step_leaves_its_inputs_untouched():
-    x, g = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+FIRST_ORDER = [ol.SGD, ol.Momentum, ol.Nesterov, ol.AdaGrad, ol.RMSProp, ol.RMSPropNesterov, ol.Adam,
+               ol.AMSGrad, ol.RAdam, ol.AdaDelta, ol.PerturbedGD]
+
+
+@pytest.mark.parametrize("method", FIRST_ORDER)
+def test_step_leaves_its_inputs_untouched(method):
+    """The updates work in place on the optimizer's own state only: x and g are read, never written."""
+    opt, x, g = method(), np.array([1.0, -2.0]), np.array([0.5, 0.5])
     x_copy, g_copy = x.copy(), g.copy()
-    new = ol.SGD(lr=0.1).step(x, g)
-    assert np.array_equal(x, x_copy) and np.array_equal(g, g_copy)
-    assert new is not x
+    for _ in range(3):
+        new = opt.step(x, g)
+        assert np.array_equal(x, x_copy) and np.array_equal(g, g_copy)
+        assert new is not x and not any(new is a for a in vars(opt.state or SimpleNamespace()).values())
+
+
+@pytest.mark.parametrize("method", FIRST_ORDER)
+def test_a_scalar_parameter_steps_like_a_one_element_array(method):
+    scalar, array = method(), method()
+    x, xs = 1.0, np.array([1.0])
+    for _ in range(3):
+        x, xs = scalar.step(x, 2 * scalar.grad_point(x)), array.step(xs, 2 * array.grad_point(xs))
+        assert np.ndim(x) == 0 and x == xs[0]
 
 
 def test_dict_of_arrays_equals_separate_arrays():

@@ -4,6 +4,7 @@ Run after `make book` (`make test` does both). Pages are served from _build/html
 the browser has no kernel, so everything interactive must work from the page alone.
 """
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -39,16 +40,25 @@ def chapter_notebooks() -> list[str]:
     return [page for page in toc_pages() if (ROOT / page.replace(".html", ".ipynb")).exists()]
 
 
+@contextlib.contextmanager
+def serve(directory: Path = SITE):
+    """Serve a directory on a loopback port; yields its URL (also used by tools/bench.py, screenshots.py)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site_url():
     if not (SITE / "index.html").exists():
         pytest.fail("no built site in _build/html: run `make book` first")
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(SITE) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -68,10 +78,15 @@ def browser():
 
 
 class PageVisit:
-    """A page opened in a fresh context, with the console messages and the requests it made."""
+    """A page opened in a fresh context (empty cache), with the console messages and the requests it made.
 
-    def __init__(self, browser, url, width=1280):
+    ``init_script`` runs in the page before any of its own scripts (tools/bench.py times the maths with it).
+    """
+
+    def __init__(self, browser, url, width=1280, init_script=None):
         self.context = browser.new_context(viewport={"width": width, "height": 900})
+        if init_script:
+            self.context.add_init_script(init_script)
         self.page = self.context.new_page()
         self.console, self.requests, self.responses, self.errors = [], [], [], []
         self.page.on("console", lambda m: self.console.append((m.type, m.text)))

@@ -9,23 +9,15 @@ writes <stem>-<width>-<n>.png; prints every display equation wider than its box.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import sys
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_site import CHROMIUM, CHROMIUM_ARGS, EQUATION_PROBLEMS, SITE  # noqa: E402
+from test_site import CHROMIUM, CHROMIUM_ARGS, EQUATION_PROBLEMS, serve  # noqa: E402
 
 WIDTHS = {1280: 900, 390: 844}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def main() -> None:
@@ -35,11 +27,7 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=40, help="at most this many tiles per page and width")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as p:
+    with serve() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for page_path in args.pages:
             for width, height in WIDTHS.items():
@@ -58,7 +46,6 @@ def main() -> None:
                 print(f"{page_path} @ {width}px: {total} px tall, {tiles} tiles")
                 page.close()
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":
