@@ -124,7 +124,8 @@ def graded(tmp_path_factory):
         out = tmp / f"{variant}.csv"
         submissions = sorted(map(str, class_dir.iterdir()))
         done = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), *submissions,
-                               "--out", str(out), "--book", str(book), "--timeout", "20", *extra],
+                               # room for a slow kernel start on a loaded machine before the endless loop
+                               "--out", str(out), "--book", str(book), "--timeout", "40", *extra],
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stderr[-3000:]
         with out.open() as handle:
