@@ -90,7 +90,7 @@ def _gd_case(func, grad, case) -> str | None:
         xs = func(grad, x0, case["lr"], case["steps"])
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         return f"your function raised {type(error).__name__}: {error} ({setting})."
     if not np.array_equal(x0, start):
         return "your function changed x0 in place; work on a copy."

@@ -105,7 +105,7 @@ def _epoch_case(func, case) -> str | None:
         out = func(_minibatch_grad, w, order, case["lr"], case["batch_size"])
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         return f"your function raised {type(error).__name__} ({str(error)[:80]}) {setting}."
     if not np.array_equal(w, w_before):
         return ("your function changed the caller's w (an in-place update such as w -= …); start from a "

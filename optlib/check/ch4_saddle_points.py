@@ -115,7 +115,7 @@ def classify(func) -> Feedback:
             answer = func(matrix)
         except NotImplementedError:
             return _verdict(False, f"{name}: not implemented yet.")
-        except Exception as error:  # the student's code failed: say how, without a traceback
+        except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
             return _verdict(False, f"{name}: your function raised {type(error).__name__} "
                                    f"({_clip(str(error))}) for {shown}.")
         if not np.array_equal(matrix, original):

@@ -110,7 +110,7 @@ def _ema_case(func, case, later: bool) -> str | None:
         xs = func(lambda x: A @ np.asarray(x, dtype=float), x0, case["alpha"], case["beta"], steps)
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         return f"your function raised {type(error).__name__} ({_clip(str(error))}) {setting}."
     if not np.array_equal(x0, start):
         return ("your function changed the caller's x0 (an in-place update such as x -= … on the array "

@@ -117,7 +117,7 @@ def _adam_case(func, case) -> str | None:
             result = func(*args.values())
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         text = str(error) if len(str(error)) <= 80 else str(error)[:77] + "..."
         return f"your function raised {type(error).__name__}{': ' + text if text else ''} ({on})."
     changed = [k for k, v in copies.items() if not np.array_equal(args[k], v)]

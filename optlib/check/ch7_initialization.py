@@ -71,7 +71,7 @@ def _call(func, m, n, seed):
         W = func(m, n, np.random.default_rng(seed))
     except NotImplementedError:
         return None, "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         return None, f"your function raised {type(error).__name__} ({str(error)[:80]}) {setting}."
     if W is None:
         return None, "your function returned None: is the `return` missing?"

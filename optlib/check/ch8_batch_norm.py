@@ -292,7 +292,7 @@ def _forward_case(func, case) -> str | None:
         )
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         return f"your function raised {type(error).__name__} ({str(error)[:80]}) {setting}."
     changed = [k for k in inputs if not np.array_equal(inputs[k], copies[k])]
     if changed:

@@ -124,7 +124,7 @@ def _bfgs_case(func, case, later: bool) -> str | None:
         result = func(M, s, y)
     except NotImplementedError:
         return "not implemented yet."
-    except Exception as error:  # the student's code failed: say how, without a traceback
+    except (Exception, SystemExit) as error:  # the student's code failed, even by exit(): say how
         text = str(error) if len(str(error)) <= 60 else str(error)[:57] + "..."
         return f"your function raised {type(error).__name__} ({text}) {setting}."
     if not all(np.array_equal(a, b) for a, b in zip((M, s, y), originals)):
@@ -180,7 +180,7 @@ def _is_optlibs(func) -> bool:
     sys.setprofile(watch)
     try:
         func(*(np.array(case[key], dtype=float) for key in ("M", "s", "y")))
-    except Exception:  # the student's code may fail: the cases below say how
+    except (Exception, SystemExit):  # the student's code may fail, even by exit(): the cases below say how
         pass
     finally:
         sys.setprofile(previous)
