@@ -245,13 +245,16 @@ class MLP:
     def init_params(self, init="he", rng=None) -> dict:
         """Fresh parameters: weights from ``init`` (see the class docstring), zero biases, γ = 1, β = 0."""
         draw = _initializer(init)
+        if isinstance(init, str) and not isinstance(rng, np.random.Generator):  # a function may need none
+            raise ValueError(f"MLP: rng must be a numpy Generator (np.random.default_rng(seed)) to draw the "
+                             f"initial weights, got rng={rng!r}")
         params = {}
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
             output_layer = i == self.depth
             if init == "he" and output_layer:
                 params[f"layer{i}.W"] = initializers.he_normal(fan_in, fan_out, rng, gain=1.0)
             else:
-                params[f"layer{i}.W"] = draw(fan_in, fan_out, rng)
+                params[f"layer{i}.W"] = _drawn_weights(draw, fan_in, fan_out, rng, i)
             if self.batch_norm and not output_layer:
                 params[f"bn{i}.gamma"], params[f"bn{i}.beta"] = np.ones(fan_out), np.zeros(fan_out)
             else:
@@ -408,6 +411,20 @@ def _choice(name, value, options):
     if value not in options:
         raise ValueError(f"MLP: {name} must be one of {', '.join(map(repr, options))}, got {name}={value!r}")
     return options[value]
+
+
+def _drawn_weights(draw, fan_in, fan_out, rng, layer) -> np.ndarray:
+    """``draw(fan_in, fan_out, rng)``, refused unless it is a finite float array of that shape (a
+    transposed matrix would only fail later, inside a matrix product)."""
+    W = draw(fan_in, fan_out, rng)
+    shape = np.shape(W) if isinstance(W, np.ndarray) else type(W).__name__
+    if shape != (fan_in, fan_out) or W.dtype.kind not in "iuf" or not np.all(np.isfinite(W)):
+        got = (f"shape {shape}, dtype {W.dtype}" + ("" if W.dtype.kind not in "iuf" or np.all(np.isfinite(W))
+                                                     else ", with non-finite values")
+               if isinstance(W, np.ndarray) else f"a {shape}")
+        raise ValueError(f"MLP: init must return a finite array of shape (fan_in, fan_out) = "
+                         f"({fan_in}, {fan_out}) for layer {layer}, got {got}")
+    return W.astype(float)
 
 
 def _initializer(init) -> Callable:

@@ -139,7 +139,11 @@ RNG = np.random.default_rng(0)
     (lambda: nn.MLP([3, 1], activation="sigmoid"), "activation must be one of 'relu', 'tanh'"),
     (lambda: nn.MLP([3, 1], loss="hinge"), "loss must be one of 'mse', 'cross_entropy'"),
     (lambda: nn.MLP([3, 1], init="xavier"), "init must be 'he', 'glorot' or a function"),
-    (lambda: nn.MLP([3, 1]), "rng must be a numpy Generator"),
+    (lambda: nn.MLP([3, 1]), "MLP: rng must be a numpy Generator"),
+    (lambda: nn.MLP([3, 2], init=lambda m, n, rng: np.zeros((n, m))),
+     r"shape \(fan_in, fan_out\) = \(3, 2\) for layer 1, got shape \(2, 3\)"),
+    (lambda: nn.MLP([3, 2], init=lambda m, n, rng: [[0.0] * n] * m), "for layer 1, got a list"),
+    (lambda: nn.MLP([3, 2], init=lambda m, n, rng: np.full((m, n), np.nan)), "with non-finite values"),
 ])
 def test_bad_arguments_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
