@@ -15,6 +15,8 @@ def check_range(owner: str, name: str, value, low=None, high=None,
     """Raise ValueError unless ``value`` is a finite real number within the bounds given."""
     rule = _describe(name, low, high, low_open, high_open)
     try:
+        if isinstance(value, (str, bytes, bool, np.bool_)):  # float() would take "0.1" and True
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{owner}: {name} must be a real number with {rule}, "

@@ -1,3 +1,4 @@
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -76,9 +77,12 @@ def test_bad_learning_rates_are_refused(lr):
         ol.SGD(lr=lr)
 
 
-def test_non_numbers_are_refused():
-    with pytest.raises(ValueError, match=r"SGD: lr must be a real number with lr > 0, got lr='fast'"):
-        ol.SGD(lr="fast")
+@pytest.mark.parametrize("lr", ["fast", "0.1", b"0.1", True, np.True_])
+def test_non_numbers_are_refused(lr):
+    # a numeric string or a bool converts with float() but is not a learning rate
+    message = rf"SGD: lr must be a real number with lr > 0, got lr={re.escape(repr(lr))}"
+    with pytest.raises(ValueError, match=message):
+        ol.SGD(lr=lr)
 
 
 def test_gradients_that_do_not_match_the_parameters_are_named():
