@@ -120,19 +120,23 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
     check_range("run", "blowup", blowup, low=1.0)
     check_range("run", "gtol", gtol, low=0.0)
     needs = _requirements("run", method, batch_size, clip)
-    gradient = _gradient_source("run", objective, batch_size, rng, clip)
+    if clip is not None and not callable(clip):
+        raise ValueError(f"run: clip must be a function of the gradient (or None), got clip={clip!r}")
+    gradient = _gradient_source("run", objective, batch_size, rng)
     method.reset()
     x = _start("run", objective, x0)
     f0 = float(objective.value(x))
     limit = blowup * max(1.0, abs(f0))
     xs, values, grad_norms = [x], [f0], []
     diverged, stop_reason = False, ""
-    exact = batch_size is None and clip is None      # then the step's gradient is ∇f(x) when p is x
+    full = batch_size is None      # then the gradient at p is ∇f(p), before any clipping
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(steps):
             p = method.grad_point(x)
             g = _checked(gradient(p), x)
-            grad_norms.append(np.linalg.norm(g if exact and p is x else objective.grad(x)))
+            grad_norms.append(np.linalg.norm(g if full and p is x else objective.grad(x)))
+            if clip is not None:
+                g = _checked(clip(g), x)
             if gtol > 0 and grad_norms[-1] <= gtol:
                 stop_reason = f"converged: ‖∇f(x)‖ = {grad_norms[-1]:.3g} <= gtol = {gtol:g}"
                 break
@@ -142,7 +146,7 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
                 stop_reason = str(stop)
                 break
             f = float(objective.value(x))
-            if not (np.all(np.isfinite(x)) and abs(f - f0) <= limit):
+            if not (np.isfinite(x).all() and abs(f - f0) <= limit):
                 diverged = True
                 break
             xs.append(x)
@@ -154,10 +158,8 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
                       stop_reason, notes)
 
 
-def _gradient_source(owner: str, objective, batch_size, rng, clip):
-    """The function p ↦ gradient that a run steps with: full or minibatch, then clipped if asked."""
-    if clip is not None and not callable(clip):
-        raise ValueError(f"{owner}: clip must be a function of the gradient (or None), got clip={clip!r}")
+def _gradient_source(owner: str, objective, batch_size, rng):
+    """The function p ↦ gradient that a run steps with (before clipping): full or minibatch."""
     if batch_size is None:
         if rng is not None:
             raise ValueError(f"{owner}: rng is only used with batch_size; got rng without batch_size")
@@ -173,7 +175,7 @@ def _gradient_source(owner: str, objective, batch_size, rng, clip):
 
         def raw(p):
             return objective.minibatch_grad(p, next(batches))
-    return raw if clip is None else (lambda p: clip(raw(p)))
+    return raw
 
 
 def _start(owner: str, objective, x0) -> np.ndarray:
