@@ -253,21 +253,25 @@ class TrainLog:
 
 @single_threaded
 def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int,
-          rng: np.random.Generator, record=None, clip=None) -> TrainLog:
+          rng: np.random.Generator, record=None, clip=None, loss=None) -> TrainLog:
     """Minibatch training of ``params`` (a dict of arrays) with ``method`` (reset first).
 
     ``loss_and_grad(params, X, y)`` returns (loss, grads). The loss on the whole of (X, y) is recorded
     after the updates listed in ``record`` (default: every step) and stops the run if not finite.
+    ``loss(params, X, y)``, if given, computes that recorded loss alone (e.g. ``net.loss``): without it
+    each record also computes a full-set gradient and throws it away.
     ``clip``, a function of the gradient dict (e.g. ``lambda g: clipping.clip_by_global_norm(g, 1.0)``),
     is applied to every minibatch gradient before the step.
     """
     check_count("train", "steps", steps)
-    if clip is not None and not callable(clip):
-        raise ValueError(f"train: clip must be a function of the gradients (or None), got clip={clip!r}")
+    for name, value, of in (("clip", clip, "the gradients"), ("loss", loss, "(params, X, y)")):
+        if value is not None and not callable(value):
+            raise ValueError(f"train: {name} must be a function of {of} (or None), got {name}={value!r}")
+    full_loss = loss if loss is not None else (lambda params, X, y: loss_and_grad(params, X, y)[0])
     record = set(range(steps + 1) if record is None else record)
     method.reset()
     batches = minibatches(len(X), batch_size, rng)
-    logged_steps, losses = [0], [loss_and_grad(params, X, y)[0]]
+    logged_steps, losses = [0], [full_loss(params, X, y)]
     diverged = False
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
@@ -275,7 +279,7 @@ def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int
             _, grads = loss_and_grad(method.grad_point(params), X[idx], y[idx])
             params = method.step(params, grads if clip is None else clip(grads))
             if k in record:
-                full = loss_and_grad(params, X, y)[0]
+                full = full_loss(params, X, y)
                 logged_steps.append(k)
                 losses.append(full)
                 if not np.isfinite(full):
