@@ -85,7 +85,8 @@ class DemoFigure:
     both render through this one object.
 
     Speed: the static parts (axes, ticks, contours) are rendered once and kept as a background;
-    ``update`` restores it and draws only the moving artists (blitting), then encodes the pixels as PNG.
+    ``update`` restores it and draws only the moving artists (blitting), then encodes the pixels as a
+    lightly compressed palette PNG (``palette_png(..., fast=True)``).
     """
 
     def __init__(self, setup, width=7.0, height=3.2):
