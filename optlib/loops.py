@@ -120,19 +120,23 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
     check_range("run", "blowup", blowup, low=1.0)
     check_range("run", "gtol", gtol, low=0.0)
     needs = _requirements("run", method, batch_size, clip)
-    gradient = _gradient_source("run", objective, batch_size, rng, clip)
+    if clip is not None and not callable(clip):
+        raise ValueError(f"run: clip must be a function of the gradient (or None), got clip={clip!r}")
+    gradient = _gradient_source("run", objective, batch_size, rng)
     method.reset()
     x = _start("run", objective, x0)
     f0 = float(objective.value(x))
     limit = blowup * max(1.0, abs(f0))
     xs, values, grad_norms = [x], [f0], []
     diverged, stop_reason = False, ""
-    exact = batch_size is None and clip is None      # then the step's gradient is ∇f(x) when p is x
+    full = batch_size is None      # then the gradient at p is ∇f(p), before any clipping
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(steps):
             p = method.grad_point(x)
             g = _checked(gradient(p), x)
-            grad_norms.append(np.linalg.norm(g if exact and p is x else objective.grad(x)))
+            grad_norms.append(np.linalg.norm(g if full and p is x else objective.grad(x)))
+            if clip is not None:
+                g = _checked(clip(g), x)
             if gtol > 0 and grad_norms[-1] <= gtol:
                 stop_reason = f"converged: ‖∇f(x)‖ = {grad_norms[-1]:.3g} <= gtol = {gtol:g}"
                 break
@@ -142,7 +146,7 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
                 stop_reason = str(stop)
                 break
             f = float(objective.value(x))
-            if not (np.all(np.isfinite(x)) and abs(f - f0) <= limit):
+            if not (np.isfinite(x).all() and abs(f - f0) <= limit):
                 diverged = True
                 break
             xs.append(x)
@@ -154,10 +158,8 @@ def run(method, objective, x0, steps: int, blowup: float = 1e8, *, batch_size: i
                       stop_reason, notes)
 
 
-def _gradient_source(owner: str, objective, batch_size, rng, clip):
-    """The function p ↦ gradient that a run steps with: full or minibatch, then clipped if asked."""
-    if clip is not None and not callable(clip):
-        raise ValueError(f"{owner}: clip must be a function of the gradient (or None), got clip={clip!r}")
+def _gradient_source(owner: str, objective, batch_size, rng):
+    """The function p ↦ gradient that a run steps with (before clipping): full or minibatch."""
     if batch_size is None:
         if rng is not None:
             raise ValueError(f"{owner}: rng is only used with batch_size; got rng without batch_size")
@@ -173,7 +175,7 @@ def _gradient_source(owner: str, objective, batch_size, rng, clip):
 
         def raw(p):
             return objective.minibatch_grad(p, next(batches))
-    return raw if clip is None else (lambda p: clip(raw(p)))
+    return raw
 
 
 def _start(owner: str, objective, x0) -> np.ndarray:
@@ -251,21 +253,25 @@ class TrainLog:
 
 @single_threaded
 def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int,
-          rng: np.random.Generator, record=None, clip=None) -> TrainLog:
+          rng: np.random.Generator, record=None, clip=None, loss=None) -> TrainLog:
     """Minibatch training of ``params`` (a dict of arrays) with ``method`` (reset first).
 
     ``loss_and_grad(params, X, y)`` returns (loss, grads). The loss on the whole of (X, y) is recorded
     after the updates listed in ``record`` (default: every step) and stops the run if not finite.
+    ``loss(params, X, y)``, if given, computes that recorded loss alone (e.g. ``net.loss``): without it
+    each record also computes a full-set gradient and throws it away.
     ``clip``, a function of the gradient dict (e.g. ``lambda g: clipping.clip_by_global_norm(g, 1.0)``),
     is applied to every minibatch gradient before the step.
     """
     check_count("train", "steps", steps)
-    if clip is not None and not callable(clip):
-        raise ValueError(f"train: clip must be a function of the gradients (or None), got clip={clip!r}")
+    for name, value, of in (("clip", clip, "the gradients"), ("loss", loss, "(params, X, y)")):
+        if value is not None and not callable(value):
+            raise ValueError(f"train: {name} must be a function of {of} (or None), got {name}={value!r}")
+    full_loss = loss if loss is not None else (lambda params, X, y: loss_and_grad(params, X, y)[0])
     record = set(range(steps + 1) if record is None else record)
     method.reset()
     batches = minibatches(len(X), batch_size, rng)
-    logged_steps, losses = [0], [loss_and_grad(params, X, y)[0]]
+    logged_steps, losses = [0], [full_loss(params, X, y)]
     diverged = False
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
@@ -273,7 +279,7 @@ def train(method, loss_and_grad, params: dict, X, y, steps: int, batch_size: int
             _, grads = loss_and_grad(method.grad_point(params), X[idx], y[idx])
             params = method.step(params, grads if clip is None else clip(grads))
             if k in record:
-                full = loss_and_grad(params, X, y)[0]
+                full = full_loss(params, X, y)
                 logged_steps.append(k)
                 losses.append(full)
                 if not np.isfinite(full):

@@ -180,7 +180,7 @@ class OneNeuron:
     def grad(self, w):
         w = np.asarray(w, dtype=float)
         r = 1 - w[..., 0] * w[..., 1]
-        return np.stack([-2 * r * w[..., 1], -2 * r * w[..., 0]], axis=-1)
+        return -2 * r[..., None] * w[..., ::-1]            # (−2r w₂, −2r w₁)
 
     def hess(self, w):
         w1, w2 = np.asarray(w, dtype=float)

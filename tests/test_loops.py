@@ -187,6 +187,19 @@ def test_clipping_inside_a_run_bounds_every_step():
     assert clipped.grad_norms[0] == pytest.approx(1e4)   # the record keeps the unclipped ‖∇f‖
 
 
+def test_a_clipped_run_computes_one_gradient_per_step():
+    class Counted(ol.Quadratic):
+        calls = 0
+
+        def grad(self, x):
+            Counted.calls += 1
+            return super().grad(x)
+
+    traj = ol.run(ol.SGD(lr=1.0), Counted([[1e4]]), [1.0], steps=5,
+                  clip=lambda g: ol.clipping.clip_by_norm(g, 0.1))
+    assert Counted.calls == traj.steps + 1            # one per step, and ‖∇f‖ at the last iterate
+
+
 def test_clipping_inside_training_bounds_every_update():
     X, y = np.ones((4, 1)), np.full((4, 1), 100.0)
 

@@ -190,6 +190,18 @@ def test_train_lowers_the_loss_and_records_where_asked():
     assert log.losses[-1] < 0.5 * log.losses[0] and not log.diverged
 
 
+def test_train_records_the_same_losses_with_a_loss_alone():
+    net, params, X, y = problem("relu", "cross_entropy", n=32)
+    logs = [ol.train(ol.SGD(lr=0.5), net.loss_and_grad, params, X, y, steps=30, batch_size=8,
+                     rng=np.random.default_rng(0), record=range(0, 31, 10), loss=loss)
+            for loss in (None, net.loss)]
+    assert np.array_equal(logs[0].losses, logs[1].losses) and np.array_equal(logs[0].steps, logs[1].steps)
+    message = r"train: loss must be a function of \(params, X, y\) \(or None\), got loss=1"
+    with pytest.raises(ValueError, match=message):
+        ol.train(ol.SGD(), net.loss_and_grad, params, X, y, steps=1, batch_size=8,
+                 rng=np.random.default_rng(0), loss=1)
+
+
 def test_train_reports_divergence_without_warnings():
     net, params, X, y = problem("relu")
     log = ol.train(ol.SGD(lr=50.0), net.loss_and_grad, params, X, y, steps=500, batch_size=16,

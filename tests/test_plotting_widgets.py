@@ -1,8 +1,10 @@
+import io
 import json
 import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import optlib as ol
 from optlib.explorer import Explorer
@@ -89,6 +91,16 @@ def test_live_update_changes_the_picture_and_the_description():
     assert slow.startswith(b"\x89PNG") and slow != fast
     assert "lr = 0.4" in live.description
     assert live.update(lr=0.05) == slow  # no state leaks between redraws
+
+
+def test_live_redraw_is_the_same_picture_as_a_fully_composited_png():
+    live = LiveDemo(demo_setup(), [Param("lr", "learning rate", 0.05, 0.6, 0.05)])
+    quick = Image.open(io.BytesIO(live.update(lr=0.3))).convert("RGB")     # level 1, opaque canvas
+    canvas = Image.frombuffer("RGBA", live.fig.canvas.get_width_height(), live.fig.canvas.buffer_rgba())
+    flat = Image.new("RGB", canvas.size, "white")
+    flat.paste(canvas, mask=canvas.getchannel("A"))                          # the general path
+    slow = ol.plotting.palette_png(flat, 64, palette=live._palette)          # default level 6
+    assert np.array_equal(np.asarray(quick), np.asarray(Image.open(io.BytesIO(slow)).convert("RGB")))
 
 
 def test_static_explorer_has_a_labelled_frame_per_grid_value():
