@@ -13,7 +13,8 @@ submission. The checks run here, in the grader's process, on what the student's 
 numbers and arrays are sent over as plain data, read before any submitted function is called, and a
 function is called remotely, its arguments sent to the kernel and its results sent back. So nothing a
 submission does in its kernel (printing "✔", editing or redefining a check, patching optlib or numpy)
-reaches the check that grades it.
+reaches the check that grades it. As the checks refuse optlib's own glorot_uniform and bfgs_update, a
+submitted function that runs optlib's function of its own name fails.
 
 This limits accidents; it is not a sandbox: student code runs with the grader's user rights, and can
 read every file the grader's user can (the book's solutions, the instructor cases). Everything the
@@ -43,6 +44,7 @@ import queue
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -172,14 +174,27 @@ def _grader_encode(obj, depth=0):
 
 
 def _grader_call(name, payload):
-    import base64, json, cloudpickle, numpy
+    import base64, json, os, sys, cloudpickle, numpy, optlib
     args, kwargs = cloudpickle.loads(base64.b64decode(payload))
+    home = os.path.dirname(optlib.__file__)
+    entered = set()                          # optlib's functions (outside its checks) the call ran
+
+    def watch(frame, event, arg):
+        path = frame.f_code.co_filename
+        if event == "call" and path.startswith(home) and not path.startswith(os.path.join(home, "check")):
+            entered.add(frame.f_code.co_name)
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
     try:
         result = globals()[name](*args, **kwargs)
     except BaseException as error:
         return json.dumps({"ok": False, "ename": type(error).__name__, "evalue": str(error)[:300]})
+    finally:
+        sys.setprofile(previous)
     after = [_grader_encode(a) if type(a) is numpy.ndarray else None for a in args]
-    return json.dumps({"ok": True, "result": _grader_encode(result), "args": after})
+    return json.dumps({"ok": True, "result": _grader_encode(result), "args": after,
+                       "optlib": sorted(entered)})
 '''
 
 
@@ -215,7 +230,9 @@ class Kernel:
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)])
         self.manager = KernelManager(kernel_name="optlib-grader", kernel_spec_manager=specs)
-        self.manager.start_kernel(cwd=str(work), env=env)
+        # the kernel's own output goes nowhere: it must not flood or forge the grader's
+        self.manager.start_kernel(cwd=str(work), env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         self.pgid = getattr(self.manager.provisioner, "pgid", None)   # the kernel's own session
         self.client = self.manager.client()
         self.client.start_channels()
@@ -331,12 +348,14 @@ class Notebook:
                 break
             except KernelDiedError:
                 self.result.flag("kernel died")
+                last = self.restarts >= MAX_RESTARTS
                 self.result.feedback.append(
                     f"Cell {number} stopped the kernel (a crash, os._exit, or more memory than the limit "
-                    f"of {self.memory_mb} MB): a fresh kernel ran the cells before it again, then went on "
-                    "with the cells after it.")
+                    f"of {self.memory_mb} MB): a fresh kernel ran the cells before it again, then "
+                    + (f"graded them; after {MAX_RESTARTS + 1} crashes, the cells after it were not run."
+                       if last else "went on with the cells after it."))
                 spent = time.monotonic()
-                if not self.revive():
+                if not self.revive(final=last) or last:
                     break
                 deadline += time.monotonic() - spent      # running again is not the notebook's time
                 continue
@@ -348,13 +367,14 @@ class Notebook:
         if errors:
             self.result.flag(f"{errors} cell{'s' if errors > 1 else ''} raised")
 
-    def revive(self) -> bool:
-        """A fresh kernel with the finished cells run again; False (no kernel) if that is not possible."""
+    def revive(self, final: bool = False) -> bool:
+        """A fresh kernel with the finished cells run again; False (no kernel) if that is not possible.
+        ``final``: one more than MAX_RESTARTS, to grade what the cells that finished defined."""
         self.kernel.close()
         self.kernel, self.helpers = None, False
-        if self.restarts >= MAX_RESTARTS:
-            self.result.feedback.append(f"The kernel stopped more than {MAX_RESTARTS} times: the rest "
-                                        "of the notebook was not run.")
+        if self.restarts >= MAX_RESTARTS + final:
+            self.result.feedback.append("The kernel stopped too many times: what was left could not be "
+                                        "run or graded.")
             return False
         self.restarts += 1
         self.kernel = Kernel(self.memory_mb, self.cpu_seconds)
@@ -375,7 +395,7 @@ class Notebook:
         if self.kernel is None:
             raise KernelDiedError()
         if not self.kernel.alive():
-            self.result.flag("timeout" if self.kernel.killed else "kernel died")
+            self.result.flag("call timed out" if self.kernel.killed else "kernel died")
             if not self.revive():
                 raise KernelDiedError()
         if not self.helpers:
@@ -468,6 +488,7 @@ class RemoteFunction:
 
     def __init__(self, notebook: Notebook, name: str, signature: str | None):
         self.notebook, self.__name__ = notebook, name
+        self.optlib_calls: set[str] = set()        # names of optlib's functions its calls ran
         if isinstance(signature, str):
             self.__signature__ = _signature(signature)
 
@@ -497,6 +518,9 @@ class RemoteFunction:
             if not (isinstance(error, type) and issubclass(error, Exception)):
                 error = RuntimeError
             raise error(str(reply.get("evalue", ""))[:300])
+        entered = reply.get("optlib")
+        self.optlib_calls.update(n for n in (entered if isinstance(entered, list) else [])
+                                 if isinstance(n, str))
         after = reply.get("args")
         for arg, changed in zip(args, after if isinstance(after, list) else []):
             if changed is not None and isinstance(arg, np.ndarray):
@@ -646,6 +670,10 @@ def _grade_exercise(exercise: Exercise, answers: dict, cases: dict, result: Resu
             result.feedback.append(f"✘ {check_name}: the check itself failed on this answer "
                                    f"({type(error).__name__}); your instructor will look at it.")
             continue
+        own = [a.__name__ for a in args if isinstance(a, RemoteFunction) and a.__name__ in a.optlib_calls]
+        if correct and own:   # as the checks refuse optlib's own function of the exercise's name
+            correct, message = False, (f"{check_name}: your function runs optlib's own {own[0]}; the "
+                                       "exercise asks you to write it yourself.")
         verdicts[-1] = correct
         result.feedback.append(("✔ " if correct else "✘ ") + message)
         stub = any(a is Ellipsis for a in args) or "not implemented" in message or "replace `...`" in message
