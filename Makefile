@@ -66,11 +66,12 @@ test: lint unit book site
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book/*.ipynb --out student
 
-# Grade a class: CASES=private_cases.py adds instructor-only cases, TIMEOUT the seconds per notebook.
+# Grade a class: CASES=private_cases.py adds instructor-only cases, TIMEOUT the seconds per notebook,
+# MEMORY the megabytes per kernel.
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CASES=file.py] [TIMEOUT=600]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CASES=file.py] [TIMEOUT=600] [MEMORY=4096]"; exit 2; }
 	$(BIN)/python tools/grade.py $(SUBMISSIONS)/*.ipynb --out $(SUBMISSIONS)/grades.csv \
-		--timeout $(or $(TIMEOUT),600) $(if $(CASES),--cases $(CASES))
+		--timeout $(or $(TIMEOUT),600) --memory-mb $(or $(MEMORY),4096) $(if $(CASES),--cases $(CASES))
 
 # Run one notebook top to bottom in strict mode: every exercise check must pass.
 check: $(STAMP)
