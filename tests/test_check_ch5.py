@@ -301,7 +301,7 @@ def test_best_frame_is_the_explorers_best_and_every_wrong_answer_gets_a_sentence
     right = check.best_frame((0.19, 0.5))
     assert right.correct and "0.19" not in right.message and "tolerance" in right.message
     assert check.best_frame(np.array([0.19, 0.5])).correct
-    for wrong, says in [(None, "expected a pair"), (..., "expected a pair"), ("0.19, 0.5", "expected a pair"),
+    for wrong, says in [(None, "replace `...`"), (..., "replace `...`"), ("0.19, 0.5", "expected a pair"),
                         (0.19, "expected a pair"), ((0.19,), "expected a pair"), ((True, 0.5), "truth value"),
                         (("0.19", 0.5), "string"), ((0.5, 0.19), "learning rate first"),
                         ((0.2668, 0.4026), "Polyak"), ((0.17, 0.5), "not a frame"),

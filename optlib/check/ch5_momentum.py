@@ -265,6 +265,8 @@ def best_frame(answer) -> Feedback:
     """The (η, β) frame of the heavy-ball explorer that ends closest to the minimum after 60 steps."""
     name = "best_frame"
     tolerance = f"each value compared to a tolerance of {_FRAME_TOL:g}"
+    if answer is Ellipsis or answer is None:
+        return _verdict(False, f"{name}: replace `...` with your answer, a pair (η, β) of the frames.")
     if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__len__") or len(answer) != 2:
         return _verdict(False, f"{name}: expected a pair (η, β), for example (0.05, 0.8), got "
                                f"{_short(answer)} ({tolerance}).")

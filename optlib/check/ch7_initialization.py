@@ -13,6 +13,7 @@ import numpy as np
 from .. import initializers
 from ._core import (
     Feedback,
+    _calls,
     _frame_answer,
     _number_with_mistakes,
     _short,
@@ -49,9 +50,9 @@ def glorot_uniform(func) -> Feedback:
         return _verdict(False, f"{name}: expected a function glorot_uniform(fan_in, fan_out, rng), got "
                                f"{_short(func)} ({type(func).__name__}): pass the function itself, "
                                f"check.glorot_uniform(glorot_uniform), without calling it.")
-    if func is initializers.glorot_uniform:
-        return _verdict(False, f"{name}: that is optlib's own initializers.glorot_uniform; the exercise asks "
-                               "you to write the function yourself, without optlib.")
+    if _calls(func, initializers.glorot_uniform, *_GLOROT_CASES[0], np.random.default_rng(0)):
+        return _verdict(False, f"{name}: that is optlib's own initializers.glorot_uniform (or calls it); the "
+                               "exercise asks you to write the function yourself, without optlib.")
     problem = _signature_problem(func, "glorot_uniform(fan_in, fan_out, rng)", 1, 1, None)
     for number, (m, n) in enumerate(_GLOROT_CASES):
         problem = problem or _glorot_case(func, m, n, number)

@@ -9,11 +9,18 @@ name the mistakes the chapter warns about by the values they give, stored below 
 from __future__ import annotations
 
 import inspect
-import sys
 
 import numpy as np
 
-from ._core import Feedback, _frame_answer, _number_with_mistakes, _one_number_problem, _short, _verdict
+from ._core import (
+    Feedback,
+    _calls,
+    _frame_answer,
+    _number_with_mistakes,
+    _one_number_problem,
+    _short,
+    _verdict,
+)
 
 # Exercise so-ex-bfgs: two cases. The first is worked by hand in the chapter's tests: M = I, s = (1, 0),
 # y = (2, 1) give ρ = ½, V = [[0, −½], [0, 1]] and M⁺ = V Vᵀ + ½ s sᵀ = [[¾, −½], [−½, 1]]. The second has a
@@ -162,29 +169,11 @@ def _bfgs_case(func, case, later: bool) -> str | None:
 
 
 def _is_optlibs(func) -> bool:
-    """True for optlib's bfgs_update itself, or any function that calls it (a lambda, a wrapper, an alias,
-    functools.partial): the first case is run once with a profiler that watches for optlib's code."""
+    """True for optlib's bfgs_update itself or a function that calls it, run on the first case."""
     from .. import second_order
 
-    reference = second_order.bfgs_update.__code__
-    if getattr(func, "__code__", None) is reference:
-        return True
-    seen = []
-
-    def watch(frame, event, arg):
-        if event == "call" and frame.f_code is reference:
-            seen.append(True)
-
-    case = _BFGS_CASES[0]
-    previous = sys.getprofile()
-    sys.setprofile(watch)
-    try:
-        func(*(np.array(case[key], dtype=float) for key in ("M", "s", "y")))
-    except (Exception, SystemExit):  # the student's code may fail, even by exit(): the cases below say how
-        pass
-    finally:
-        sys.setprofile(previous)
-    return bool(seen)
+    M, s, y = (np.array(_BFGS_CASES[0][key], dtype=float) for key in ("M", "s", "y"))
+    return _calls(func, second_order.bfgs_update, M, s, y)
 
 
 def _not_a_matrix(result) -> str | None:
