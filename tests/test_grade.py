@@ -7,6 +7,7 @@ import csv
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -278,3 +279,17 @@ def test_the_book_chapters_name_their_exercises():
     labels = {p.stem: [e.label for e in grade.exercises_of(p)] for p in (ROOT / "book").glob("*.ipynb")}
     assert labels["empirical_risk"] == ["er-ex-epoch", "er-ex-variance", "er-ex-explore"]
     assert all(len(found) >= 3 for found in labels.values()), labels
+
+
+def test_a_cell_sent_right_after_one_that_raised_still_runs():
+    # A kernel aborts the requests that reach it just after an error unless they opt out; the grader sends
+    # the next cell at once, so without the opt-out a few percent of them were lost.
+    kernel = grade.Kernel(memory_mb=2048, cpu_seconds=120)
+    try:
+        statuses = []
+        for i in range(100):
+            kernel.run("1 / 0", time.monotonic() + 30)
+            statuses.append(kernel.run(f"defined = {i}", time.monotonic() + 30).get("status"))
+        assert statuses == ["ok"] * 100
+    finally:
+        kernel.close()

@@ -243,7 +243,9 @@ class Kernel:
         interrupted, or killed if it goes on), KernelDiedError if the kernel process ends."""
         if not self.alive():
             raise KernelDiedError()
-        msg_id = self.client.execute(code, store_history=False, allow_stdin=False,
+        # stop_on_error=False: after a cell that raises, the kernel would otherwise abort the requests
+        # that reach it while it sends the error, and the next cell sent at once could be lost
+        msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False,
                                      user_expressions=user_expressions or {})
         while True:
             try:
@@ -401,7 +403,8 @@ class Notebook:
         if not self.helpers:
             content = self.kernel.run(KERNEL_HELPERS, time.monotonic() + 120)
             if content.get("status") != "ok":
-                raise BadReplyError("the grader's helpers could not be defined in the kernel")
+                raise BadReplyError(f"the grader's helpers could not be defined in the kernel "
+                                    f"({str(content.get('ename'))[:40]}: {str(content.get('evalue'))[:80]})")
             self.helpers = True
         return self.kernel
 
