@@ -417,14 +417,16 @@ def _drawn_weights(draw, fan_in, fan_out, rng, layer) -> np.ndarray:
     """``draw(fan_in, fan_out, rng)``, refused unless it is a finite float array of that shape (a
     transposed matrix would only fail later, inside a matrix product)."""
     W = draw(fan_in, fan_out, rng)
-    shape = np.shape(W) if isinstance(W, np.ndarray) else type(W).__name__
-    if shape != (fan_in, fan_out) or W.dtype.kind not in "iuf" or not np.all(np.isfinite(W)):
-        got = (f"shape {shape}, dtype {W.dtype}" + ("" if W.dtype.kind not in "iuf" or np.all(np.isfinite(W))
-                                                     else ", with non-finite values")
-               if isinstance(W, np.ndarray) else f"a {shape}")
-        raise ValueError(f"MLP: init must return a finite array of shape (fan_in, fan_out) = "
-                         f"({fan_in}, {fan_out}) for layer {layer}, got {got}")
-    return W.astype(float)
+    if not isinstance(W, np.ndarray):
+        got = f"a {type(W).__name__}"
+    elif W.shape != (fan_in, fan_out) or W.dtype.kind not in "iuf":
+        got = f"shape {W.shape}, dtype {W.dtype}"
+    elif not np.all(np.isfinite(W)):
+        got = f"shape {W.shape}, dtype {W.dtype}, with non-finite values"
+    else:
+        return W.astype(float)
+    raise ValueError(f"MLP: init must return a finite array of shape (fan_in, fan_out) = "
+                     f"({fan_in}, {fan_out}) for layer {layer}, got {got}")
 
 
 def _initializer(init) -> Callable:
